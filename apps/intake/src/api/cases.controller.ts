@@ -1,0 +1,114 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
+import { CaseReceived, CaseView, CreateCaseRequest, newEvent } from '@duban/contracts';
+import { enqueue } from '@duban/messaging';
+import { hasRole, Principal } from '@duban/auth';
+import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { CaseRepository } from '../infrastructure/case.repository';
+
+type Channel = NonNullable<CreateCaseRequest['channel']>;
+
+/** Which roles may file a case on which channel: citizens online, operators on the hotline, leaders and inspectors for their findings. */
+const CHANNEL_ROLES: Record<Channel, Principal['roles']> = {
+  web: ['reporter', 'operator', 'dispatcher', 'supervisor', 'admin'],
+  app: ['reporter', 'operator', 'dispatcher', 'supervisor', 'admin'],
+  hotline: ['operator', 'admin'],
+  open311: ['operator', 'admin'],
+  import: ['dispatcher', 'admin'],
+  leader: ['supervisor', 'admin'],
+  inspection: ['supervisor', 'admin'],
+};
+
+/** Staff who may read any case; handlers and unit heads read their own unit's cases. */
+const READ_ANY = ['operator', 'dispatcher', 'supervisor', 'assessor', 'admin'] as const;
+
+@Controller('api/v1/cases')
+@UseGuards(BearerAuthGuard)
+export class CasesController {
+  constructor(
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(CaseRepository) private readonly cases: CaseRepository,
+  ) {}
+
+  /** 受理: validates, stores the case, its view and its case.received event in one transaction. */
+  @Post()
+  @HttpCode(201)
+  async create(
+    @Body(new SchemaPipe(CreateCaseRequest)) body: CreateCaseRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CaseView> {
+    const channel: Channel = body.channel ?? (hasRole(principal, 'operator') ? 'hotline' : 'web');
+    if (!hasRole(principal, ...CHANNEL_ROLES[channel])) {
+      throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
+    }
+    const category = await this.cases.findCategory(body.category);
+    if (!category) {
+      throw Problems.validation([{ pointer: '/category', field: 'category', detail: `unknown category "${body.category}"` }]);
+    }
+    const id = randomUUID();
+    const traceId = currentTraceId() ?? null;
+    setSpanAttributes({ [Attr.caseId]: id, [Attr.category]: category.code, [Attr.tier]: category.tier });
+    const receivedAt = new Date();
+    const event = newEvent(CaseReceived, {
+      caseId: id,
+      unitId: null,
+      occurredAt: receivedAt,
+      data: {
+        title: body.title,
+        description: body.description,
+        category: category.code,
+        tier: category.tier,
+        channel,
+        reporter: { subject: principal.subject, username: principal.username },
+        ...(body.location ? { location: body.location } : {}),
+        receivedAt: receivedAt.toISOString(),
+        ...(traceId ? { traceId } : {}),
+      },
+    });
+    await this.runtime.dataSource.transaction(async (tx) => {
+      await this.cases.insert(
+        tx,
+        {
+          ...body,
+          id,
+          tier: category.tier,
+          channel,
+          reporterSubject: principal.subject,
+          reporterUsername: principal.username,
+          receivedAt,
+          traceId,
+        },
+        `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${category.tier}`,
+        event.id,
+      );
+      await enqueue(tx, this.runtime.topic, [event]);
+    });
+    this.runtime.relay.wake();
+    const stored = await this.cases.find(id);
+    if (!stored) throw Problems.internal();
+    void reply.header('location', `/api/v1/cases/${id}`);
+    return stored.view;
+  }
+
+  @Get(':id')
+  async get(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') })) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CaseView> {
+    const stored = await this.cases.find(id);
+    if (!stored || !mayRead(principal, stored.reporterSubject, stored.view.unitId)) {
+      throw Problems.notFound('This case');
+    }
+    return stored.view;
+  }
+}
+
+function mayRead(principal: Principal, reporterSubject: string, unitId: string | null): boolean {
+  if (principal.subject === reporterSubject) return true;
+  if (hasRole(principal, ...READ_ANY)) return true;
+  return unitId !== null && unitId === principal.unitId && hasRole(principal, 'handler', 'unit-head');
+}
+

@@ -1,0 +1,34 @@
+import { CaseAssigned, NotificationDelivered, SlaClockStarted, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { EventHandler } from '@duban/messaging';
+import { runDomainService } from '@duban/service-defaults';
+import { CasesController } from './api/cases.controller';
+import { CaseRepository } from './infrastructure/case.repository';
+import { IntakeSchema1763900000100 } from './infrastructure/migrations/1763900000100-intake-schema';
+
+export function main() {
+  return runDomainService({
+    service: 'intake',
+    defaultPort: 8081,
+    migrations: [IntakeSchema1763900000100],
+    controllers: [CasesController],
+    compose(runtime) {
+      const cases = new CaseRepository(runtime.dataSource);
+      const project: EventHandler = (event, tx) => cases.project(tx, event);
+      return {
+        providers: [{ provide: CaseRepository, useValue: cases }],
+        // The case view follows every service's lifecycle events (ARCHITECTURE.md: one read, no fan-out).
+        consumers: [
+          {
+            topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('notification')],
+            handlers: {
+              [CaseAssigned.type]: project,
+              [SlaClockStarted.type]: project,
+              [WorkspaceOpened.type]: project,
+              [NotificationDelivered.type]: project,
+            },
+          },
+        ],
+      };
+    },
+  });
+}

@@ -1,0 +1,50 @@
+import { AnyEnvelope } from '@duban/contracts';
+
+export type CaseStatus = 'received' | 'assigned' | 'in-progress' | 'resolved' | 'closed';
+
+const STATUS_RANK: Record<CaseStatus, number> = { received: 0, assigned: 1, 'in-progress': 2, resolved: 3, closed: 4 };
+
+/** What one lifecycle event changes in the case view. Events may arrive out of order across topics. */
+export interface ViewChange {
+  status?: CaseStatus;
+  unitId?: string | null;
+  unitName?: string | null;
+  assignee?: string | null;
+  deadline?: string;
+}
+
+/** Status only moves forward, so a late-arriving older event cannot roll it back. */
+export function laterStatus(current: CaseStatus, candidate: CaseStatus | undefined): CaseStatus {
+  if (!candidate) return current;
+  return STATUS_RANK[candidate] > STATUS_RANK[current] ? candidate : current;
+}
+
+type Data = Record<string, unknown>;
+
+/** The change and the timeline line an event of another service brings to the case view. */
+export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary: string } {
+  const d = (event.data ?? {}) as Data;
+  switch (event.type) {
+    case 'case.assigned':
+      return {
+        change: {
+          status: 'assigned',
+          unitId: String(d.unitId),
+          unitName: String(d.unitName),
+          assignee: (d.assignee as string | null) ?? null,
+        },
+        summary: `Assigned to ${d.unitName}${d.assignee ? ` (${d.assignee})` : ''}: ${d.reason}`,
+      };
+    case 'sla.clock-started':
+      return {
+        change: { deadline: String(d.dueAt) },
+        summary: `Time limit for stage "${d.stage}" (${d.policy}) runs until ${d.dueAt}`,
+      };
+    case 'case.workspace-opened':
+      return { change: {}, summary: `Handling workspace opened at ${d.unitId}; waiting to be signed for` };
+    case 'notification.delivered':
+      return { change: {}, summary: `${d.recipient} notified (${d.channel})` };
+    default:
+      return { change: {}, summary: event.type };
+  }
+}

@@ -1,0 +1,98 @@
+import { createRemoteJWKSet, errors, JWTVerifyGetKey, jwtVerify } from 'jose';
+import { Principal, principalFromClaims } from './principal';
+
+export interface JwtVerifierOptions {
+  /** The OIDC issuer, e.g. http://127.0.0.1:18080/realms/duban */
+  issuer: string;
+  /** The audience our API tokens must carry. */
+  audience: string;
+  /** Fetch the discovery document from here instead of {issuer}/.well-known (issuer behind another host name). */
+  discoveryUrl?: string;
+  clockToleranceSeconds?: number;
+}
+
+/** The token is missing, malformed, expired, or not ours: answer 401. */
+export class InvalidToken extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidToken';
+  }
+}
+
+/** The issuer cannot be reached to fetch its keys: answer 503, not 401. */
+export class IssuerUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IssuerUnavailable';
+  }
+}
+
+/**
+ * Verifies bearer JWTs against the issuer's JWKS, found through standard OIDC
+ * discovery (keycloak-connect is deprecated upstream; see docs/adr/0005).
+ */
+export class JwtVerifier {
+  private keys?: JWTVerifyGetKey;
+  private discovering?: Promise<JWTVerifyGetKey>;
+
+  constructor(private readonly options: JwtVerifierOptions) {}
+
+  async verify(authorization: string | undefined): Promise<Principal> {
+    const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)\s*$/i.exec(authorization ?? '');
+    if (!match) throw new InvalidToken('a bearer token is required');
+    const keys = await this.jwks();
+    try {
+      const { payload } = await jwtVerify(match[1], keys, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        clockTolerance: this.options.clockToleranceSeconds ?? 30,
+      });
+      const principal = principalFromClaims(payload as Record<string, unknown>);
+      if (!principal.subject) throw new InvalidToken('token has no subject');
+      return principal;
+    } catch (error) {
+      if (error instanceof InvalidToken) throw error;
+      if (error instanceof errors.JWKSTimeout || (error as { code?: string }).code === 'ERR_JOSE_GENERIC') {
+        throw new IssuerUnavailable(`cannot fetch signing keys: ${(error as Error).message}`);
+      }
+      if (error instanceof errors.JOSEError) throw new InvalidToken(error.message);
+      if (error instanceof TypeError) throw new IssuerUnavailable(`cannot fetch signing keys: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** True when the issuer's discovery document and keys can be loaded. */
+  async ready(): Promise<boolean> {
+    try {
+      await this.jwks();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async jwks(): Promise<JWTVerifyGetKey> {
+    if (this.keys) return this.keys;
+    this.discovering ??= this.discover().finally(() => {
+      this.discovering = undefined;
+    });
+    return this.discovering;
+  }
+
+  private async discover(): Promise<JWTVerifyGetKey> {
+    const url = this.options.discoveryUrl ?? `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    let document: { issuer?: string; jwks_uri?: string };
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      document = (await response.json()) as typeof document;
+    } catch (error) {
+      throw new IssuerUnavailable(`OIDC discovery at ${url} failed: ${(error as Error).message}`);
+    }
+    if (document.issuer !== this.options.issuer || !document.jwks_uri) {
+      throw new IssuerUnavailable(`OIDC discovery at ${url} names issuer ${document.issuer}, expected ${this.options.issuer}`);
+    }
+    this.keys = createRemoteJWKSet(new URL(document.jwks_uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    return this.keys;
+  }
+}

@@ -1,0 +1,82 @@
+const MINUTE = 60_000;
+const DAY_MINUTES = 24 * 60;
+
+/** A working period within a day, in minutes after local midnight, [start, end). */
+export interface Period {
+  start: number;
+  end: number;
+}
+
+export interface CalendarDefinition {
+  /** Offset of local time from UTC in minutes (China Standard Time: +480). */
+  utcOffsetMinutes: number;
+  periods: Period[];
+  /** Days of the week that are off unless an override says otherwise (0 = Sunday). */
+  weekendDays: number[];
+  /** Per-date overrides, 'YYYY-MM-DD' → true for a day off (holiday), false for a make-up working day (调休). */
+  overrides: Map<string, boolean>;
+}
+
+export interface HolidayFile {
+  year: number;
+  days: { name: string; date: string; isOffDay: boolean }[];
+}
+
+/** Reads the official holiday and make-up working day lists (holiday-cn format). */
+export function overridesFrom(files: HolidayFile[]): Map<string, boolean> {
+  const map = new Map<string, boolean>();
+  for (const file of files) for (const day of file.days) map.set(day.date, day.isOffDay);
+  return map;
+}
+
+/**
+ * Working-time arithmetic on one calendar: working hours, weekends, public
+ * holidays and make-up working days. All inputs and outputs are instants (Date).
+ */
+export class WorkingCalendar {
+  private readonly periods: Period[];
+
+  constructor(private readonly definition: CalendarDefinition) {
+    this.periods = [...definition.periods].sort((a, b) => a.start - b.start);
+    for (const p of this.periods) {
+      if (!(p.start >= 0 && p.end <= DAY_MINUTES && p.start < p.end)) throw new Error(`invalid working period ${p.start}-${p.end}`);
+    }
+  }
+
+  /** Minutes of working time in one working day. */
+  get minutesPerDay(): number {
+    return this.periods.reduce((sum, p) => sum + (p.end - p.start), 0);
+  }
+
+  isWorkingDay(localDate: string): boolean {
+    const override = this.definition.overrides.get(localDate);
+    if (override !== undefined) return !override;
+    const weekday = new Date(`${localDate}T00:00:00Z`).getUTCDay();
+    return !this.definition.weekendDays.includes(weekday);
+  }
+
+  /** The instant that lies `minutes` of working time after `start`. */
+  addWorkingMinutes(start: Date, minutes: number): Date {
+    if (minutes < 0) throw new Error('minutes must not be negative');
+    if (this.minutesPerDay === 0) throw new Error('calendar has no working time');
+    const offset = this.definition.utcOffsetMinutes;
+    let localMs = start.getTime() + offset * MINUTE;
+    let remaining = minutes;
+    for (let guard = 0; guard < 366 * 20; guard += 1) {
+      const dayStartMs = Math.floor(localMs / (DAY_MINUTES * MINUTE)) * DAY_MINUTES * MINUTE;
+      const date = new Date(dayStartMs).toISOString().slice(0, 10);
+      if (this.isWorkingDay(date)) {
+        const minuteOfDay = (localMs - dayStartMs) / MINUTE;
+        for (const p of this.periods) {
+          if (minuteOfDay >= p.end) continue;
+          const from = Math.max(minuteOfDay, p.start);
+          const available = p.end - from;
+          if (remaining <= available) return new Date(dayStartMs + (from + remaining) * MINUTE - offset * MINUTE);
+          remaining -= available;
+        }
+      }
+      localMs = dayStartMs + DAY_MINUTES * MINUTE;
+    }
+    throw new Error('working time does not end within 20 years');
+  }
+}

@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+import './formats';
+
+export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
+/** Unit codes are stable, human-readable identifiers of the unit tree (e.g. `housing`). */
+export const UnitCode = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', maxLength: 63 });
+/** Category codes: `class.sub-class`, e.g. `water.leak`. */
+export const CategoryCode = Type.String({ pattern: '^[a-z0-9-]+(\\.[a-z0-9-]+)*$', maxLength: 80 });
+export const Tier = Type.Union([Type.Literal('immediate'), Type.Literal('general'), Type.Literal('complex')]);
+export const Channel = Type.Union([
+  Type.Literal('web'),
+  Type.Literal('app'),
+  Type.Literal('hotline'),
+  Type.Literal('open311'),
+  Type.Literal('import'),
+  Type.Literal('leader'),
+  Type.Literal('inspection'),
+]);
+export const GeoPoint = Type.Object(
+  {
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    lon: Type.Number({ minimum: -180, maximum: 180 }),
+  },
+  { additionalProperties: false },
+);
+export const Location = Type.Object(
+  {
+    address: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    point: Type.Optional(GeoPoint),
+    district: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,104 @@
+import { Type } from '@sinclair/typebox';
+import { CategoryCode, Channel, Location, Tier, Timestamp, UnitCode, Uuid } from '../common';
+import { defineEvent, EventDefinition } from '../envelope';
+
+const Username = Type.String({ minLength: 1, maxLength: 100 });
+
+export const CaseReceived = defineEvent(
+  'case.received',
+  1,
+  'intake',
+  'A case was accepted by intake (受理) and is waiting to be dispatched.',
+  Type.Object(
+    {
+      title: Type.String({ maxLength: 200 }),
+      description: Type.String({ maxLength: 5000 }),
+      category: CategoryCode,
+      tier: Tier,
+      channel: Channel,
+      reporter: Type.Object({ subject: Type.String({ maxLength: 100 }), username: Type.Optional(Username) }),
+      location: Type.Optional(Location),
+      receivedAt: Timestamp,
+      traceId: Type.Optional(Type.String({ maxLength: 32 })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseAssigned = defineEvent(
+  'case.assigned',
+  1,
+  'dispatch',
+  'Dispatch (分派) gave the case to exactly one responsible unit and person, and recorded why.',
+  Type.Object(
+    {
+      assignmentId: Uuid,
+      unitId: UnitCode,
+      unitName: Type.String({ maxLength: 200 }),
+      assignee: Type.Union([Username, Type.Null()]),
+      category: CategoryCode,
+      tier: Tier,
+      rule: Type.Object({ id: Type.String({ maxLength: 100 }), version: Type.Integer({ minimum: 1 }) }),
+      reason: Type.String({ maxLength: 500 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const SlaClockStarted = defineEvent(
+  'sla.clock-started',
+  1,
+  'escalation',
+  'Escalation started a time limit for one stage of the case; dueAt is computed in working time.',
+  Type.Object(
+    {
+      clockId: Uuid,
+      stage: Type.Union([Type.Literal('accept'), Type.Literal('start'), Type.Literal('complete')]),
+      tier: Tier,
+      startedAt: Timestamp,
+      dueAt: Timestamp,
+      policy: Type.String({ maxLength: 100 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const WorkspaceOpened = defineEvent(
+  'case.workspace-opened',
+  1,
+  'collaboration',
+  'The responsible unit has a handling workspace for the case and is expected to sign for it (签收).',
+  Type.Object(
+    { workspaceId: Uuid, unitId: UnitCode, handler: Type.Union([Username, Type.Null()]) },
+    { additionalProperties: false },
+  ),
+);
+
+export const NotificationDelivered = defineEvent(
+  'notification.delivered',
+  1,
+  'notification',
+  'A notification about the case reached a person on one channel.',
+  Type.Object(
+    {
+      notificationId: Uuid,
+      recipient: Username,
+      channel: Type.Union([Type.Literal('in-app')]),
+      template: Type.String({ maxLength: 100 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Every event the platform knows, by type; the source of the AsyncAPI document. */
+export const EVENT_CATALOGUE: readonly EventDefinition[] = [
+  CaseReceived,
+  CaseAssigned,
+  SlaClockStarted,
+  WorkspaceOpened,
+  NotificationDelivered,
+];
+
+export function eventDefinition(type: string): EventDefinition | undefined {
+  return EVENT_CATALOGUE.find((e) => e.type === type);
+}

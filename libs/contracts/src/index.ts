@@ -1,0 +1,7 @@
+import './formats';
+
+export * from './common';
+export * from './envelope';
+export * from './events';
+export * from './http';
+export * from './validation';

@@ -1,0 +1,6 @@
+export * from './port';
+export * from './backoff';
+export * from './outbox';
+export * from './consumer';
+export * from './kafka-transport';
+export * from './migration';

@@ -1,0 +1,194 @@
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { AnyEnvelope } from '@duban/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { backoffDelay } from './backoff';
+import { MessageTransport, OutgoingMessage } from './port';
+
+/**
+ * Writes events into the outbox inside the caller's transaction, together
+ * with the state change they describe. The current trace context is stored
+ * with each row so that the relay publishes the event as part of the same trace.
+ */
+export async function enqueue(tx: EntityManager, topic: string, events: AnyEnvelope[]): Promise<void> {
+  if (events.length === 0) return;
+  const headers: Record<string, string> = {};
+  propagation.inject(context.active(), headers);
+  const values: unknown[] = [];
+  const rows = events.map((e, i) => {
+    values.push(e.id, topic, e.caseId, e.type, JSON.stringify(e), JSON.stringify(headers));
+    const p = i * 6;
+    return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb, $${p + 6}::jsonb)`;
+  });
+  await tx.query(
+    `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers) VALUES ${rows.join(', ')}`,
+    values,
+  );
+}
+
+interface OutboxRow {
+  seq: string;
+  event_id: string;
+  topic: string;
+  message_key: string;
+  event_type: string;
+  payload: AnyEnvelope;
+  headers: Record<string, string>;
+}
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  transport: MessageTransport;
+  logger: Logger;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Published rows are kept this long for inspection, then deleted. */
+  retentionHours?: number;
+}
+
+/**
+ * Publishes the outbox in commit order. One relay per service publishes at a
+ * time (a transaction-scoped advisory lock), so replicas never reorder a
+ * case's events; a crash between publish and marking re-publishes, and
+ * consumers drop the duplicate by event id.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private lastCleanup = 0;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retentionHours: number;
+  private pendingGauge = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.retentionHours = options.retentionHours ?? 72;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Called after a transaction that enqueued events commits, to publish without waiting for the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Finishes the batch in flight, publishes what is left, then stops. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.drain();
+  }
+
+  /** Publishes until the outbox is empty (used at shutdown and by tests). */
+  async drain(): Promise<void> {
+    while ((await this.publishBatch()) === this.batchSize) {
+      /* keep going */
+    }
+  }
+
+  get lastPendingCount(): number {
+    return this.pendingGauge;
+  }
+
+  async pendingCount(): Promise<number> {
+    const [row] = await this.options.dataSource.query(
+      'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+    );
+    this.pendingGauge = row.n;
+    return row.n;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const published = await this.publishBatch();
+        failures = 0;
+        await this.cleanup();
+        if (published < this.batchSize) await this.idle(this.pollIntervalMs);
+      } catch (error) {
+        failures += 1;
+        const delay = backoffDelay(failures, 250, 10_000);
+        this.options.logger.warn({ err: error, retryInMs: delay }, 'outbox relay failed; will retry');
+        await this.idle(delay);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  /** Returns how many rows it published. */
+  async publishBatch(): Promise<number> {
+    return this.options.dataSource.transaction(async (tx) => {
+      const [lock] = await tx.query("SELECT pg_try_advisory_xact_lock(hashtext('duban.outbox-relay')) AS locked");
+      if (!lock.locked) return 0;
+      const rows: OutboxRow[] = await tx.query(
+        `SELECT seq, event_id, topic, message_key, event_type, payload, headers
+           FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      await this.publishRows(rows);
+      await tx.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+      return rows.length;
+    });
+  }
+
+  private async cleanup(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastCleanup < 60_000) return;
+    this.lastCleanup = now;
+    await this.options.dataSource.query(
+      `DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`,
+      [this.retentionHours],
+    );
+  }
+
+  /**
+   * One case's events go out one after another, in order; different cases in
+   * parallel. Each message is sent inside the trace context it was written in,
+   * so the Kafka producer span joins the case's trace.
+   */
+  private async publishRows(rows: OutboxRow[]): Promise<void> {
+    const chains = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const chainKey = `${row.topic}\u0000${row.message_key}`;
+      const chain = chains.get(chainKey) ?? [];
+      chain.push(row);
+      chains.set(chainKey, chain);
+    }
+    await Promise.all(
+      [...chains.values()].map(async (chain) => {
+        for (const row of chain) {
+          const parent = propagation.extract(ROOT_CONTEXT, row.headers);
+          const message: OutgoingMessage = {
+            key: row.message_key,
+            value: JSON.stringify(row.payload),
+            headers: { 'event-id': row.event_id, 'event-type': row.event_type },
+          };
+          await context.with(parent, () => this.options.transport.publish(row.topic, [message]));
+        }
+      }),
+    );
+  }
+}
+

@@ -1,0 +1,80 @@
+import { LoggerService, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger, ServiceMetrics, stopTelemetry } from '@duban/telemetry';
+import { ProblemFilter } from './http';
+
+class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+}
+
+export interface HttpServiceOptions {
+  name: string;
+  module: Type<unknown>;
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+  shutdownTimeoutMs: number;
+  /** Runs after the HTTP server stopped and its in-flight requests finished. */
+  onShutdown: () => Promise<void>;
+}
+
+/**
+ * Starts a NestJS service on Fastify with JSON logs, problem+json errors,
+ * request metrics and a graceful shutdown on SIGTERM/SIGINT: stop accepting,
+ * finish in-flight requests, then `onShutdown`, then flush traces.
+ */
+export async function startHttpService(options: HttpServiceOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 64 * 1024, logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
+    logger: new PinoNestLogger(options.logger),
+  });
+  app.useGlobalFilters(new ProblemFilter(options.logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    options.metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  await app.listen(options.port, options.host);
+  options.logger.info({ url: `http://${options.host}:${options.port}` }, `${options.name} listening`);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    options.logger.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      options.logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, options.shutdownTimeoutMs);
+    hardStop.unref();
+    try {
+      await app.close();
+      await options.onShutdown();
+      options.logger.info('stopped');
+    } catch (err) {
+      options.logger.error({ err }, 'error during shutdown');
+    } finally {
+      await stopTelemetry();
+      process.exit(0);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return app;
+}

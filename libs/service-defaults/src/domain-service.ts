@@ -1,0 +1,81 @@
+import { Module, Provider, Type as NestType } from '@nestjs/common';
+import { Static, Type } from '@sinclair/typebox';
+import { JwtVerifier } from '@duban/auth';
+import { ServiceName } from '@duban/contracts';
+import { BaseConfig, DatabaseConfig, KafkaConfig, loadConfig, OidcConfig } from './config';
+import { BearerAuthGuard } from './http';
+import { OperationsModule } from './health';
+import { ConsumerRegistration, RuntimeOptions, ServiceRuntime } from './runtime';
+import { startHttpService } from './bootstrap';
+
+/** The configuration every domain service reads; HTTP_PORT's default differs per service. */
+export function domainServiceConfig(defaultPort: number) {
+  return Type.Object({
+    ...BaseConfig,
+    ...DatabaseConfig,
+    ...KafkaConfig,
+    ...OidcConfig,
+    HTTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort }),
+    MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 65_536 }),
+  });
+}
+export type DomainServiceConfig = Static<ReturnType<typeof domainServiceConfig>>;
+
+export interface DomainServiceDefinition {
+  service: ServiceName;
+  defaultPort: number;
+  migrations: RuntimeOptions['migrations'];
+  controllers: NestType<unknown>[];
+  /** Builds the service's own providers and consumers once the runtime exists. */
+  compose(runtime: ServiceRuntime): { providers: Provider[]; consumers: ConsumerRegistration[] };
+}
+
+/**
+ * Starts one domain service: validated config, database + migrations, outbox
+ * relay, idempotent consumers, then the HTTP API with health, metrics and
+ * bearer-token verification.
+ */
+export async function runDomainService(definition: DomainServiceDefinition, env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(domainServiceConfig(definition.defaultPort), env);
+  const runtime = new ServiceRuntime({
+    service: definition.service,
+    databaseUrl: config.DATABASE_URL,
+    databasePoolSize: config.DATABASE_POOL_SIZE,
+    kafkaBrokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    kafkaPartitions: config.KAFKA_PARTITIONS,
+    migrations: definition.migrations,
+    logLevel: config.LOG_LEVEL,
+  });
+  const verifier = new JwtVerifier({
+    issuer: config.OIDC_ISSUER_URL,
+    audience: config.OIDC_AUDIENCE,
+    discoveryUrl: config.OIDC_DISCOVERY_URL,
+  });
+  const { providers, consumers } = definition.compose(runtime);
+  await runtime.start(consumers);
+
+  @Module({
+    imports: [OperationsModule.forRoot(() => runtime.readiness(), runtime.metrics.registry)],
+    controllers: definition.controllers,
+    providers: [
+      { provide: ServiceRuntime, useValue: runtime },
+      { provide: JwtVerifier, useValue: verifier },
+      BearerAuthGuard,
+      ...providers,
+    ],
+  })
+  class DomainServiceModule {}
+
+  const app = await startHttpService({
+    name: definition.service,
+    module: DomainServiceModule,
+    host: config.HTTP_HOST,
+    port: config.HTTP_PORT,
+    logger: runtime.logger,
+    metrics: runtime.metrics,
+    bodyLimit: config.MAX_BODY_BYTES,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onShutdown: () => runtime.stop(),
+  });
+  return { app, runtime, config };
+}

@@ -1,0 +1,92 @@
+import {
+  ArgumentsHost,
+  CanActivate,
+  Catch,
+  createParamDecorator,
+  ExceptionFilter,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  PipeTransform,
+} from '@nestjs/common';
+import { assertValid, ValidationFailed } from '@duban/contracts';
+import { InvalidToken, IssuerUnavailable, JwtVerifier, Principal } from '@duban/auth';
+import type { Logger } from '@duban/telemetry';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TSchema, Static } from '@sinclair/typebox';
+import { HttpProblem, Problems } from './problem';
+
+type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+
+/** Validates a request part against a contract schema; a bad one becomes a field-level 400. */
+export class SchemaPipe<T extends TSchema> implements PipeTransform<unknown, Static<T>> {
+  constructor(private readonly schema: T) {}
+  transform(value: unknown): Static<T> {
+    return assertValid(this.schema, value);
+  }
+}
+
+/** Turns every error into RFC 9457 problem+json. Unknown errors are logged and answered 500. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(error);
+    if (problem.status >= 500) this.logger.error({ err: error, url: request.url }, 'request failed');
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+    void reply
+      .status(problem.status)
+      .header('content-type', 'application/problem+json')
+      .send(problem.body(request.url));
+  }
+
+  private toProblem(error: unknown): HttpProblem {
+    if (error instanceof HttpProblem) return error;
+    if (error instanceof ValidationFailed) return Problems.validation(error.errors);
+    if (error instanceof InvalidToken) return Problems.unauthenticated(error.message);
+    if (error instanceof IssuerUnavailable) return Problems.unavailable('The identity provider cannot be reached.');
+    const fastifyError = error as { code?: string; statusCode?: number; message?: string };
+    switch (fastifyError.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return Problems.tooLarge(Number(/(\d+)/.exec(fastifyError.message ?? '')?.[1] ?? 0));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return Problems.unsupportedMediaType(undefined);
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return Problems.validation([{ pointer: '', field: '(body)', detail: 'body is not valid JSON' }]);
+    }
+    if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
+      return Problems.validation([{ pointer: '', field: '(body)', detail: fastifyError.message ?? 'malformed request' }]);
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      if (status === 404) return new HttpProblem(404, 'not-found', 'Not found.', 'No such resource.');
+      return new HttpProblem(status, `http-${status}`, error.message);
+    }
+    return Problems.internal();
+  }
+}
+
+export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
+
+/** Requires a valid bearer token; the verified principal is then available through @CurrentPrincipal(). */
+@Injectable()
+export class BearerAuthGuard implements CanActivate {
+  constructor(private readonly verifier: JwtVerifier) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    request.principal = await this.verifier.verify(request.headers.authorization);
+    return true;
+  }
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw Problems.unauthenticated('a bearer token is required');
+  return principal;
+});

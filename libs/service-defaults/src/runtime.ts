@@ -1,0 +1,128 @@
+import { JwtVerifier } from '@duban/auth';
+import { ServiceName, topicOf } from '@duban/contracts';
+import {
+  EventHandler,
+  IdempotentConsumer,
+  KafkaTransport,
+  MessageTransport,
+  MessagingTables1763900000000,
+  OutboxRelay,
+  sleep,
+} from '@duban/messaging';
+import { createDataSource, databaseReady, migrate } from '@duban/persistence';
+import { createLogger, Logger, ServiceMetrics } from '@duban/telemetry';
+import type { DataSource, MixedList } from 'typeorm';
+
+export interface RuntimeOptions {
+  service: ServiceName;
+  databaseUrl: string;
+  databasePoolSize?: number;
+  kafkaBrokers: string[];
+  kafkaPartitions?: number;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function>;
+  logLevel?: string;
+  /** Supplied by the standalone mode (in-process bus); defaults to Kafka. */
+  transport?: MessageTransport;
+  verifier?: JwtVerifier;
+}
+
+export interface ConsumerRegistration {
+  topics: string[];
+  handlers: Record<string, EventHandler>;
+}
+
+/**
+ * Everything a domain service runs on, started and stopped in the right order:
+ * database (migrated), message transport, outbox relay, idempotent consumers.
+ */
+export class ServiceRuntime {
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly dataSource: DataSource;
+  readonly transport: MessageTransport;
+  readonly relay: OutboxRelay;
+  readonly topic: string;
+  private readonly consumers: IdempotentConsumer[] = [];
+  private metricsTimer?: NodeJS.Timeout;
+
+  constructor(readonly options: RuntimeOptions) {
+    this.logger = createLogger(`duban-${options.service}`, options.logLevel);
+    this.metrics = new ServiceMetrics(`duban-${options.service}`);
+    this.topic = topicOf(options.service);
+    this.dataSource = createDataSource({
+      url: options.databaseUrl,
+      applicationName: `duban-${options.service}`,
+      migrations: [MessagingTables1763900000000, ...(options.migrations as unknown[] as never[])],
+      poolSize: options.databasePoolSize,
+    });
+    this.transport =
+      options.transport ??
+      new KafkaTransport({
+        clientId: `duban-${options.service}`,
+        brokers: options.kafkaBrokers,
+        logger: this.logger,
+        partitions: options.kafkaPartitions,
+      });
+    this.relay = new OutboxRelay({ dataSource: this.dataSource, transport: this.transport, logger: this.logger });
+  }
+
+  /** Connects (retrying while the database starts), migrates, and starts publishing. */
+  async start(consumers: ConsumerRegistration[] = []): Promise<void> {
+    await this.connectDatabase();
+    const applied = await migrate(this.dataSource);
+    if (applied.length > 0) this.logger.info({ migrations: applied }, 'migrations applied');
+    await this.transport.ensureTopics([this.topic]);
+    this.relay.start();
+    for (const registration of consumers) {
+      const consumer = new IdempotentConsumer({
+        groupId: `duban-${this.options.service}`,
+        topics: registration.topics,
+        handlers: registration.handlers,
+        dataSource: this.dataSource,
+        transport: this.transport,
+        logger: this.logger,
+        afterCommit: () => this.relay.wake(),
+      });
+      await consumer.start();
+      this.consumers.push(consumer);
+    }
+    this.metricsTimer = setInterval(() => {
+      this.relay
+        .pendingCount()
+        .then((n) => this.metrics.outboxPending.set(n))
+        .catch(() => undefined);
+    }, 5000);
+    this.metricsTimer.unref();
+  }
+
+  async readiness(): Promise<Record<string, boolean>> {
+    const [database, kafka] = await Promise.all([databaseReady(this.dataSource), this.transport.ready()]);
+    return { database, kafka };
+  }
+
+  /** Stops consuming (in-flight messages finish), publishes what is left in the outbox, closes connections. */
+  async stop(): Promise<void> {
+    clearInterval(this.metricsTimer);
+    this.consumers.forEach((c) => c.stop());
+    await this.transport.stopConsuming().catch((err) => this.logger.warn({ err }, 'stopping consumers failed'));
+    // Whatever the relay cannot publish now stays in the outbox for the next start.
+    await this.relay.stop().catch((err) => this.logger.warn({ err }, 'outbox relay stop failed'));
+    await this.transport.close().catch((err) => this.logger.warn({ err }, 'transport close failed'));
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private async connectDatabase(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.dataSource.initialize();
+        return;
+      } catch (error) {
+        if (attempt >= 30) throw error;
+        this.logger.warn({ err: error, attempt }, 'database not reachable yet; retrying');
+        await sleep(Math.min(5000, 250 * attempt));
+      }
+    }
+  }
+}
+

@@ -1,0 +1,21 @@
+/**
+ * The one registry of Duban's span attribute and metric names (docs/telemetry.md).
+ * Anything that names a Duban attribute or metric takes it from here.
+ */
+export const Attr = {
+  caseId: 'duban.case.id',
+  unitId: 'duban.unit.id',
+  tier: 'duban.tier',
+  category: 'duban.category',
+  eventType: 'duban.event.type',
+  eventId: 'duban.event.id',
+  consumerGroup: 'duban.consumer.group',
+} as const;
+
+export const Metric = {
+  httpRequestDuration: 'duban_http_request_duration_seconds',
+  eventsConsumed: 'duban_events_consumed_total',
+  outboxPending: 'duban_outbox_pending',
+  slaTimersDue: 'duban_sla_timers_due',
+  notificationsFailed: 'duban_notifications_failed_total',
+} as const;

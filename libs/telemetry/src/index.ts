@@ -1,0 +1,4 @@
+export * from './attributes';
+export * from './tracing';
+export * from './logger';
+export * from './metrics';

@@ -1,0 +1,57 @@
+import { context, diag, DiagLogLevel, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+let sdk: NodeSDK | undefined;
+
+const UNTRACED_PATHS = ['/health/live', '/health/ready', '/metrics'];
+
+/**
+ * Starts OpenTelemetry tracing for one service. Call it before anything
+ * imports http, pg or kafkajs (see each app's main.ts). Configured by the
+ * standard OTEL_* variables: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SDK_DISABLED, …
+ */
+export function startTelemetry(serviceName: string, version = '0.1.0'): void {
+  if (sdk || process.env.OTEL_SDK_DISABLED === 'true') return;
+  if (process.env.OTEL_LOG_LEVEL === 'debug') diag.setLogger(console as never, DiagLogLevel.DEBUG);
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? serviceName,
+      [ATTR_SERVICE_VERSION]: version,
+    }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 1000 })],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.some((p) => req.url?.startsWith(p)),
+      }),
+      new PgInstrumentation({ requireParentSpan: true }),
+      new KafkaJsInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
+
+/** Flushes buffered spans; part of graceful shutdown. */
+export async function stopTelemetry(): Promise<void> {
+  await sdk?.shutdown().catch(() => undefined);
+  sdk = undefined;
+}
+
+/** The trace id of the active span, if any. */
+export function currentTraceId(): string | undefined {
+  const span = trace.getSpan(context.active());
+  const id = span?.spanContext().traceId;
+  return id && id !== '00000000000000000000000000000000' ? id : undefined;
+}
+
+export function setSpanAttributes(attributes: Record<string, string | number | boolean | undefined>): void {
+  const span = trace.getSpan(context.active());
+  if (!span) return;
+  for (const [k, v] of Object.entries(attributes)) if (v !== undefined) span.setAttribute(k, v);
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { assertTestDatabase } from '@duban/persistence';
+
+/** Where the local stack (npm run stack:up) listens; overridable for other stacks. */
+export const stack = {
+  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+  testDatabaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://duban:duban@127.0.0.1:15432/duban_test',
+  gatewayUrl: process.env.GATEWAY_URL ?? 'http://127.0.0.1:8080',
+  oidcIssuer: process.env.OIDC_ISSUER_URL ?? 'http://127.0.0.1:18080/realms/duban',
+  jaegerQueryUrl: process.env.JAEGER_QUERY_URL ?? 'http://127.0.0.1:16686',
+};
+
+/**
+ * A fresh, empty logical database for one test file (dropped by the returned
+ * function), so test files never see each other's rows.
+ */
+export async function freshDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  assertTestDatabase(stack.testDatabaseUrl);
+  const name = `duban_test_${prefix.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: stack.testDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(stack.testDatabaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new Client({ connectionString: stack.testDatabaseUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Polls until `probe` returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+/** A password-grant access token from the identity provider for a demo user. */
+export async function tokenFor(username: string, password = 'duban-demo'): Promise<string> {
+  const response = await fetch(`${stack.oidcIssuer}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: 'duban-cli', username, password, scope: 'openid' }),
+  });
+  if (!response.ok) throw new Error(`token for ${username}: HTTP ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
