@@ -1,9 +1,9 @@
 import { HolidayFile, overridesFrom, WorkingCalendar } from './working-calendar';
-import y2024 from '../data/holidays-cn/2024.json';
-import y2025 from '../data/holidays-cn/2025.json';
-import y2026 from '../data/holidays-cn/2026.json';
+import y2024 from './holidays-cn/2024.json';
+import y2025 from './holidays-cn/2025.json';
+import y2026 from './holidays-cn/2026.json';
 
-/** The PRC holiday schedules shipped with the product (State Council notices; see data/holidays-cn). */
+/** The PRC holiday schedules shipped with the product (State Council notices; see src/holidays-cn). */
 export const SHIPPED_HOLIDAYS: HolidayFile[] = [y2024, y2025, y2026];
 
 /** Government office hours in China Standard Time: 09:00–12:00 and 13:30–17:30, Monday to Friday, official holidays and 调休. */

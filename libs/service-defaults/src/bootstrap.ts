@@ -27,6 +27,8 @@ export interface HttpServiceOptions {
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   shutdownTimeoutMs: number;
+  /** Registers extra routes or parsers on the Fastify instance before it listens. */
+  configure?: (app: NestFastifyApplication) => void;
   /** Runs after the HTTP server stopped and its in-flight requests finished. */
   onShutdown: () => Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Nes
     );
     done();
   });
+  options.configure?.(app);
   await app.listen(options.port, options.host);
   options.logger.info({ url: `http://${options.host}:${options.port}` }, `${options.name} listening`);
 

@@ -35,7 +35,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = this.toProblem(error);
+    const problem = problemFor(error);
     if (problem.status >= 500) this.logger.error({ err: error, url: request.url }, 'request failed');
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
     void reply
@@ -43,35 +43,34 @@ export class ProblemFilter implements ExceptionFilter {
       .header('content-type', 'application/problem+json')
       .send(problem.body(request.url));
   }
-
-  private toProblem(error: unknown): HttpProblem {
-    if (error instanceof HttpProblem) return error;
-    if (error instanceof ValidationFailed) return Problems.validation(error.errors);
-    if (error instanceof InvalidToken) return Problems.unauthenticated(error.message);
-    if (error instanceof IssuerUnavailable) return Problems.unavailable('The identity provider cannot be reached.');
-    const fastifyError = error as { code?: string; statusCode?: number; message?: string };
-    switch (fastifyError.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return Problems.tooLarge(Number(/(\d+)/.exec(fastifyError.message ?? '')?.[1] ?? 0));
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return Problems.unsupportedMediaType(undefined);
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return Problems.validation([{ pointer: '', field: '(body)', detail: 'body is not valid JSON' }]);
-    }
-    if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
-      return Problems.validation([{ pointer: '', field: '(body)', detail: fastifyError.message ?? 'malformed request' }]);
-    }
-    if (error instanceof HttpException) {
-      const status = error.getStatus();
-      if (status === 404) return new HttpProblem(404, 'not-found', 'Not found.', 'No such resource.');
-      return new HttpProblem(status, `http-${status}`, error.message);
-    }
-    return Problems.internal();
-  }
 }
 
-export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
+/** The problem a user gets for an error: known errors by kind, anything else a 500. */
+export function problemFor(error: unknown): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof ValidationFailed) return Problems.validation(error.errors);
+  if (error instanceof InvalidToken) return Problems.unauthenticated(error.message);
+  if (error instanceof IssuerUnavailable) return Problems.unavailable('The identity provider cannot be reached.');
+  const fastifyError = error as { code?: string; statusCode?: number; message?: string };
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return Problems.tooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return Problems.unsupportedMediaType(undefined);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return Problems.validation([{ pointer: '', field: '(body)', detail: 'body is not valid JSON' }]);
+  }
+  if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
+    return Problems.validation([{ pointer: '', field: '(body)', detail: fastifyError.message ?? 'malformed request' }]);
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 404) return new HttpProblem(404, 'not-found', 'Not found.', 'No such resource.');
+    return new HttpProblem(status, `http-${status}`, error.message);
+  }
+  return Problems.internal();
+}
 
 /** Requires a valid bearer token; the verified principal is then available through @CurrentPrincipal(). */
 @Injectable()

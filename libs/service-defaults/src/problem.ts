@@ -37,8 +37,7 @@ export const Problems = {
   unauthenticated: (detail: string) => new HttpProblem(401, 'unauthenticated', 'Authentication is required.', detail),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'You may not do this.', detail),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found.', `${what} does not exist or is not visible to you.`),
-  tooLarge: (limit: number) =>
-    new HttpProblem(413, 'payload-too-large', 'The request body is too large.', `The limit is ${limit} bytes.`),
+  tooLarge: () => new HttpProblem(413, 'payload-too-large', 'The request body is too large.', 'Send a smaller body.'),
   unsupportedMediaType: (type: string | undefined) =>
     new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type.', `Send application/json, not ${type ?? 'nothing'}.`),
   unavailable: (detail: string) => new HttpProblem(503, 'unavailable', 'Service temporarily unavailable.', detail),

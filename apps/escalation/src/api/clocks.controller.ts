@@ -1,0 +1,25 @@
+import { Controller, Get, Inject, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
+import { BearerAuthGuard, CurrentPrincipal, Problems, ServiceRuntime } from '@duban/service-defaults';
+import { hasRole, Principal } from '@duban/auth';
+
+@Controller('api/v1/clocks')
+@UseGuards(BearerAuthGuard)
+export class ClocksController {
+  constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
+
+  /** The time limits of a case, for its unit and for supervisors. */
+  @Get(':caseId')
+  async clocks(
+    @Param('caseId', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') })) caseId: string,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    const clocks: { unitId: string }[] = await this.runtime.dataSource.query(
+      `SELECT id, case_id AS "caseId", unit_id AS "unitId", stage, tier, policy, started_at AS "startedAt", due_at AS "dueAt", state
+         FROM sla_clocks WHERE case_id = $1 ORDER BY started_at`,
+      [caseId],
+    );
+    const visible = hasRole(principal, 'supervisor', 'dispatcher', 'assessor', 'admin') || clocks.some((c) => c.unitId === principal.unitId);
+    if (clocks.length === 0 || !visible) throw Problems.notFound('This case');
+    return { caseId, clocks };
+  }
+}

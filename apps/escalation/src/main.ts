@@ -1,0 +1,8 @@
+import { startTelemetry } from '@duban/telemetry';
+
+// Tracing hooks into http, pg and kafkajs as they load, so it starts before the app is imported.
+startTelemetry('duban-escalation');
+void import('./app').then(({ main }) => main()).catch((error: Error) => {
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'duban-escalation', msg: error.message })}\n`);
+  process.exit(1);
+});

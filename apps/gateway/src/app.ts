@@ -1,0 +1,70 @@
+import { Module } from '@nestjs/common';
+import { Type } from '@sinclair/typebox';
+import { JwtVerifier } from '@duban/auth';
+import { BaseConfig, loadConfig, OidcConfig, OperationsModule, startHttpService } from '@duban/service-defaults';
+import { createLogger, ServiceMetrics } from '@duban/telemetry';
+import { createProxy } from './proxy';
+
+const Url = (port: number, service: string) =>
+  Type.String({ pattern: '^https?://', default: `http://127.0.0.1:${port}`, description: `base URL of the ${service} service` });
+
+export const GatewayConfig = Type.Object({
+  ...BaseConfig,
+  ...OidcConfig,
+  HTTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 52_428_800, default: 1_048_576 }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  INTAKE_URL: Url(8081, 'intake'),
+  DISPATCH_URL: Url(8082, 'dispatch'),
+  COLLABORATION_URL: Url(8083, 'collaboration'),
+  ESCALATION_URL: Url(8084, 'escalation'),
+  ASSESSMENT_URL: Url(8085, 'assessment'),
+  NOTIFICATION_URL: Url(8086, 'notification'),
+});
+
+export async function main() {
+  const config = loadConfig(GatewayConfig);
+  const logger = createLogger('duban-gateway', config.LOG_LEVEL);
+  const metrics = new ServiceMetrics('duban-gateway');
+  const verifier = new JwtVerifier({
+    issuer: config.OIDC_ISSUER_URL,
+    audience: config.OIDC_AUDIENCE,
+    discoveryUrl: config.OIDC_DISCOVERY_URL,
+  });
+  const proxy = createProxy({
+    verifier,
+    logger,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    upstreams: {
+      intake: config.INTAKE_URL,
+      dispatch: config.DISPATCH_URL,
+      collaboration: config.COLLABORATION_URL,
+      escalation: config.ESCALATION_URL,
+      assessment: config.ASSESSMENT_URL,
+      notification: config.NOTIFICATION_URL,
+    },
+  });
+
+  // The gateway owns no data: it is ready when it can verify tokens.
+  @Module({ imports: [OperationsModule.forRoot(async () => ({ identityProvider: await verifier.ready() }), metrics.registry)] })
+  class GatewayModule {}
+
+  return startHttpService({
+    name: 'gateway',
+    module: GatewayModule,
+    host: config.HTTP_HOST,
+    port: config.HTTP_PORT,
+    logger,
+    metrics,
+    bodyLimit: config.MAX_BODY_BYTES,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    configure(app) {
+      const fastify = app.getHttpAdapter().getInstance();
+      // Bodies are forwarded byte for byte; the owning service parses and validates them.
+      fastify.removeAllContentTypeParsers();
+      fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+      fastify.all('/api/*', proxy);
+    },
+    onShutdown: async () => undefined,
+  });
+}

@@ -1,0 +1,79 @@
+import { request as httpRequest, Agent, IncomingHttpHeaders } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { JwtVerifier } from '@duban/auth';
+import { HttpProblem, problemFor, Problems } from '@duban/service-defaults';
+import type { Logger } from '@duban/telemetry';
+import { routeFor, Upstream } from './routes';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+
+function forwardable(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+export interface ProxyOptions {
+  upstreams: Record<Upstream, string>;
+  verifier: JwtVerifier;
+  logger: Logger;
+  timeoutMs: number;
+}
+
+/**
+ * Verifies the caller's token, then forwards the request to the owning
+ * service unchanged (the service verifies the token again and decides what
+ * the caller may see). Trace context travels in the forwarded headers.
+ */
+export function createProxy(options: ProxyOptions) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+
+  const fail = (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem) => {
+    if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+    return reply.status(problem.status).header('content-type', 'application/problem+json').send(problem.body(request.url));
+  };
+
+  return async function proxy(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const upstream = routeFor(request.url);
+    if (!upstream) return fail(request, reply, Problems.notFound('This resource'));
+    try {
+      await options.verifier.verify(request.headers.authorization);
+    } catch (error) {
+      return fail(request, reply, problemFor(error));
+    }
+    const target = new URL(request.url, options.upstreams[upstream]);
+    const body = request.body as Buffer | undefined;
+    const headers = forwardable(request.headers);
+    headers['x-forwarded-for'] = request.ip;
+    if (body) headers['content-length'] = String(body.length);
+
+    return new Promise<FastifyReply>((resolve) => {
+      const upstreamRequest = httpRequest(
+        target,
+        { method: request.method, headers, agent, timeout: options.timeoutMs },
+        (response) => {
+          void reply.status(response.statusCode ?? 502).headers(forwardable(response.headers));
+          resolve(reply.send(response));
+        },
+      );
+      upstreamRequest.on('timeout', () => upstreamRequest.destroy(new Error('upstream timeout')));
+      upstreamRequest.on('error', (error) => {
+        options.logger.warn({ err: error, upstream }, 'upstream request failed');
+        if (reply.sent) return;
+        const timedOut = error.message === 'upstream timeout';
+        resolve(
+          fail(
+            request,
+            reply,
+            timedOut
+              ? new HttpProblem(504, 'upstream-timeout', 'The service did not answer in time.', `${upstream} timed out.`)
+              : Problems.unavailable(`The ${upstream} service cannot be reached.`),
+          ),
+        );
+      });
+      upstreamRequest.end(body);
+    });
+  };
+}

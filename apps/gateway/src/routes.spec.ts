@@ -1,0 +1,16 @@
+import { routeFor } from './routes';
+
+describe('routeFor', () => {
+  it('sends each public path to the service that owns it', () => {
+    expect(routeFor('/api/v1/cases')).toBe('intake');
+    expect(routeFor('/api/v1/cases/0b7e?x=1')).toBe('intake');
+    expect(routeFor('/api/v1/notifications')).toBe('notification');
+    expect(routeFor('/api/v1/assessment/units/water')).toBe('assessment');
+  });
+
+  it('matches whole segments only and refuses unknown paths', () => {
+    expect(routeFor('/api/v1/casesx')).toBeUndefined();
+    expect(routeFor('/api/v2/cases')).toBeUndefined();
+    expect(routeFor('/internal/cases')).toBeUndefined();
+  });
+});

@@ -1,0 +1,18 @@
+export type Upstream = 'intake' | 'dispatch' | 'collaboration' | 'escalation' | 'assessment' | 'notification';
+
+/** Public API paths and the service that owns each (ARCHITECTURE.md: reads go to the owning service). */
+export const ROUTES: readonly { prefix: string; upstream: Upstream }[] = [
+  { prefix: '/api/v1/cases', upstream: 'intake' },
+  { prefix: '/api/v1/units', upstream: 'dispatch' },
+  { prefix: '/api/v1/assignments', upstream: 'dispatch' },
+  { prefix: '/api/v1/workspaces', upstream: 'collaboration' },
+  { prefix: '/api/v1/clocks', upstream: 'escalation' },
+  { prefix: '/api/v1/assessment', upstream: 'assessment' },
+  { prefix: '/api/v1/notifications', upstream: 'notification' },
+];
+
+/** The owning service of a request path, matching whole path segments only. */
+export function routeFor(url: string): Upstream | undefined {
+  const path = url.split('?')[0];
+  return ROUTES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`))?.upstream;
+}
