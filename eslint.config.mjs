@@ -2,6 +2,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 
+// Production code: apps use libs, libs use libs, nothing uses apps, and the
+// test helpers (scope:testing) are out of reach.
+const productionConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared'] },
+];
+const boundaries = (depConstraints) => [
+  'error',
+  { enforceBuildableLibDependency: false, banTransitiveDependencies: false, allow: [], depConstraints },
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.duban/**', '.nx/**', 'coverage/**', 'load-tests/**'] },
   js.configs.recommended,
@@ -12,21 +26,7 @@ export default tseslint.config(
     rules: {
       // Apps may import libs, libs never import apps, no deep imports into another package,
       // and each scope only reaches what it is allowed to (ADR 0002).
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          banTransitiveDependencies: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(productionConstraints),
       'no-restricted-imports': [
         'error',
         {
@@ -40,8 +40,15 @@ export default tseslint.config(
     },
   },
   {
+    // Tests may also use the test helpers.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(
+        productionConstraints.map((c) =>
+          c.sourceTag.startsWith('scope:') ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'scope:testing'] } : c,
+        ),
+      ),
+    },
   },
   {
     files: ['**/*.js', '**/*.cjs'],
