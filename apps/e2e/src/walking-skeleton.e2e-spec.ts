@@ -1,0 +1,182 @@
+import { Client } from 'pg';
+import { eventually, stack, tokenFor } from '@duban/testing';
+
+jest.setTimeout(120_000);
+
+const SERVICES = [
+  'duban-gateway',
+  'duban-intake',
+  'duban-dispatch',
+  'duban-collaboration',
+  'duban-escalation',
+  'duban-assessment',
+  'duban-notification',
+];
+
+interface TimelineEntry {
+  type: string;
+  summary: string;
+}
+interface CaseView {
+  id: string;
+  status: string;
+  unitId: string | null;
+  assignee: string | null;
+  deadline: string | null;
+  traceId: string | null;
+  timeline: TimelineEntry[];
+}
+
+async function api(path: string, init: RequestInit & { token?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  if (init.body) headers.set('content-type', 'application/json');
+  const response = await fetch(`${stack.gatewayUrl}${path}`, { ...init, headers });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+async function countCases(): Promise<number> {
+  const url = new URL(stack.testDatabaseUrl);
+  url.pathname = '/duban_intake';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM cases');
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('one case through all six services', () => {
+  let citizen: string;
+
+  beforeAll(async () => {
+    citizen = await tokenFor('citizen1');
+  });
+
+  it('is received, assigned, timed, worked on, notified and counted — and traced end to end', async () => {
+    const created = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({
+        title: 'Ceiling leaking in stairwell',
+        description: 'Water comes through the ceiling of the stairwell on floor 3 since this morning.',
+        category: 'housing.repair',
+        location: { address: '12 Harbour Road', point: { lat: 31.23, lon: 121.47 } },
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/api/v1/cases/${created.body.id}`);
+    expect(created.body).toMatchObject({ status: 'received', tier: 'general', channel: 'web', unitId: null });
+    const caseId: string = created.body.id;
+
+    // Assigned by dispatch, timed by escalation, and the assignee notified: all visible on the case.
+    const view = await eventually(async () => {
+      const r = await api(`/api/v1/cases/${caseId}`, { token: citizen });
+      const types = (r.body as CaseView).timeline.map((t) => t.type);
+      const done = ['case.assigned', 'sla.clock-started', 'case.workspace-opened', 'notification.delivered'].every((t) =>
+        types.includes(t),
+      );
+      return done ? (r.body as CaseView) : undefined;
+    });
+    expect(view.status).toBe('assigned');
+    expect(view.unitId).toBe('housing');
+    expect(view.assignee).toBe('handler-housing-a');
+    expect(view.deadline).not.toBeNull();
+    expect(new Date(view.deadline!).getTime()).toBeGreaterThan(Date.now());
+    expect(view.timeline.find((t) => t.type === 'case.assigned')!.summary).toContain('rule housing.repair v1');
+
+    // The handler sees it in the in-app inbox.
+    const handler = await tokenFor('handler-housing-a');
+    const inbox = await api('/api/v1/notifications', { token: handler });
+    expect(inbox.status).toBe(200);
+    expect(inbox.body.notifications.map((n: { caseId: string }) => n.caseId)).toContain(caseId);
+
+    // The unit's workspace is waiting to be signed for, and the case counts into the unit's open cases.
+    const workspaces = await api('/api/v1/workspaces', { token: handler });
+    expect(workspaces.body.workspaces).toEqual(
+      expect.arrayContaining([expect.objectContaining({ caseId, state: 'awaiting-sign-for' })]),
+    );
+    const head = await tokenFor('head-housing');
+    const load = await api('/api/v1/assessment/units/housing', { token: head });
+    expect(load.status).toBe(200);
+    expect(load.body.openCases).toBeGreaterThanOrEqual(1);
+
+    // One trace in Jaeger holds spans from the gateway and all six services.
+    expect(view.traceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = await eventually(
+      async () => {
+        const response = await fetch(`${stack.jaegerQueryUrl}/api/traces/${view.traceId}`);
+        if (!response.ok) return undefined;
+        const body = (await response.json()) as {
+          data: { traceID: string; spans: { traceID: string; processID: string }[]; processes: Record<string, { serviceName: string }> }[];
+        };
+        const t = body.data?.[0];
+        if (!t) return undefined;
+        const services = new Set(t.spans.map((s) => t.processes[s.processID].serviceName));
+        return SERVICES.every((s) => services.has(s)) ? { t, services } : undefined;
+      },
+      60_000,
+      1000,
+    );
+    expect([...trace.services].sort()).toEqual([...SERVICES].sort());
+    expect(new Set(trace.t.spans.map((s) => s.traceID))).toEqual(new Set([view.traceId]));
+  });
+
+  it('refuses invalid input with problem+json naming each field, and writes nothing', async () => {
+    const before = await countCases();
+    const bad = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ description: 'x'.repeat(5001), category: 'Not A Code!', colour: 'red' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect(bad.body).toMatchObject({ status: 400, type: expect.stringContaining('validation') });
+    const fields = bad.body.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['title', 'description', 'category']));
+
+    const unknownCategory = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ title: 'x', description: 'y', category: 'no.such-category' }),
+    });
+    expect(unknownCategory.status).toBe(400);
+    expect(unknownCategory.body.errors).toEqual([expect.objectContaining({ field: 'category' })]);
+
+    const notJson = await api('/api/v1/cases', { method: 'POST', token: citizen, body: '{"title": ' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.headers.get('content-type')).toContain('application/problem+json');
+
+    expect(await countCases()).toBe(before);
+  });
+
+  it('answers 401 problem+json without a valid token, at the gateway and at the service', async () => {
+    const none = await api('/api/v1/cases', { method: 'POST', body: JSON.stringify({ title: 't' }) });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(none.headers.get('content-type')).toContain('application/problem+json');
+
+    const forged = citizen.slice(0, -4) + (citizen.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const bad = await api('/api/v1/cases/00000000-0000-4000-8000-000000000000', { token: forged });
+    expect(bad.status).toBe(401);
+
+    // Services verify tokens themselves too; the gateway is not the only lock.
+    const direct = await fetch('http://127.0.0.1:8081/api/v1/cases/00000000-0000-4000-8000-000000000000');
+    expect(direct.status).toBe(401);
+  });
+
+  it('hides a case from another citizen', async () => {
+    const created = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ title: 'Noise at night', description: 'Loud music after midnight.', category: 'environment.noise' }),
+    });
+    expect(created.status).toBe(201);
+    const waterHandler = await tokenFor('handler-water-a');
+    const other = await api(`/api/v1/cases/${created.body.id}`, { token: waterHandler });
+    expect(other.status).toBe(404);
+  });
+});

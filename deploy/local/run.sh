@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `npm start` (local distributed mode): the local stack, a build, and the seven
+# services as separate processes. Stays in the foreground; Ctrl-C stops what it
+# started.
+set -euo pipefail
+# shellcheck source=deploy/local/services.sh
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+cd "$DUBAN_ROOT"
+
+started_stack=0
+for component in "${DUBAN_COMPONENTS[@]}"; do
+  pid_alive "$component" >/dev/null || started_stack=1
+done
+stop_all() {
+  trap - INT TERM EXIT
+  say "stopping"
+  bash deploy/local/services-down.sh || true
+  ((started_stack)) && bash deploy/local/stack-down.sh || true
+  exit 0
+}
+trap stop_all INT TERM EXIT
+
+bash deploy/local/stack-up.sh
+npm run --silent build
+bash deploy/local/services-up.sh
+
+cat <<INFO
+
+Duban is running.
+  API gateway   http://127.0.0.1:$GATEWAY_PORT/api/v1/cases
+  Keycloak      http://127.0.0.1:$KEYCLOAK_PORT/realms/duban   (admin console: $KEYCLOAK_ADMIN_USER / $KEYCLOAK_ADMIN_PASS)
+  Jaeger        http://127.0.0.1:$JAEGER_QUERY_PORT
+  Demo users    citizen1 operator1 dispatcher1 handler-housing-a head-housing supervisor1 assessor1 admin1 (password duban-demo)
+  A token       TOKEN=\$(npm run --silent token -- citizen1)
+  Logs          $DUBAN_STACK_DIR/logs/
+Press Ctrl-C to stop.
+INFO
+while true; do sleep 3600 & wait $!; done

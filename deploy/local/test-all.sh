@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `npm test`: every check and every test layer, in order of cost. Starts the
+# local stack and the services when they are not already running, and stops
+# again exactly what it started.
+set -euo pipefail
+# shellcheck source=deploy/local/services.sh
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+cd "$DUBAN_ROOT"
+
+step() { printf '\n=== %s\n' "$*"; }
+started_stack=0
+started_services=0
+cleanup() {
+  local rc=$?
+  ((started_services)) && bash deploy/local/services-down.sh || true
+  ((started_stack)) && bash deploy/local/stack-down.sh || true
+  exit "$rc"
+}
+trap cleanup EXIT
+
+step "lint";       npm run --silent lint
+step "typecheck";  npm run --silent typecheck
+step "build";      npm run --silent build
+step "unit tests"; npx jest --selectProjects unit
+
+stack_running=1
+for component in "${DUBAN_COMPONENTS[@]}"; do
+  pid_alive "$component" >/dev/null || stack_running=0
+done
+if ((!stack_running)); then
+  step "starting the local stack"
+  started_stack=1
+  bash deploy/local/stack-up.sh
+fi
+step "integration tests (real Kafka and PostgreSQL)"
+npx jest --selectProjects integration --runInBand
+
+services_running=1
+for name in "${DUBAN_SERVICES[@]}"; do
+  pid_alive "svc-$name" >/dev/null || services_running=0
+done
+if ((!services_running)); then
+  step "starting the services"
+  started_services=1
+  bash deploy/local/services-up.sh
+fi
+step "end-to-end tests (gateway, Keycloak tokens, Jaeger trace)"
+npx jest --selectProjects e2e --runInBand
+
+step "k6 smoke: 50 cases/s for 30 s through the gateway"
+bash load-tests/run.sh smoke.js
