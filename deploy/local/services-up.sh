@@ -21,11 +21,9 @@ for name in "${DUBAN_SERVICES[@]}"; do
   log=$LOG_DIR/svc-$name.log
   [[ -f $log ]] && mv -f "$log" "$log.prev"
   mapfile -t vars < <(service_env "$name")
-  (cd "$DUBAN_ROOT" && nohup setsid env "${vars[@]}" node "apps/$name/dist/main.js" >>"$log" 2>&1 </dev/null &
-    echo $! >"$LOG_DIR/.svc-$name.spawned")
-  pid=$(<"$LOG_DIR/.svc-$name.spawned")
-  rm -f "$LOG_DIR/.svc-$name.spawned"
-  pid_write "svc-$name" "$pid" || { tail -n 30 "$log" >&2; die "$name: exited right after start; log: $log"; }
+  # exec all the way down (subshell → nohup → setsid → env → node) so that $! is node's own pid.
+  (cd "$DUBAN_ROOT" && exec nohup setsid env "${vars[@]}" node "apps/$name/dist/main.js" >>"$log" 2>&1 </dev/null) &
+  pid_write "svc-$name" "$!" || { tail -n 30 "$log" >&2; die "$name: exited right after start; log: $log"; }
   started+=("$name")
 done
 

@@ -58,6 +58,7 @@ export async function main() {
     metrics,
     bodyLimit: config.MAX_BODY_BYTES,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    parseBodies: false,
     configure(app) {
       const fastify = app.getHttpAdapter().getInstance();
       // Bodies are forwarded byte for byte; the owning service parses and validates them.

@@ -1,5 +1,6 @@
 import { Admin, Consumer, IHeaders, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { backoffDelay, sleep } from './backoff';
 import { MessageTransport, OutgoingMessage, Subscription } from './port';
 
 export interface KafkaTransportOptions {
@@ -49,23 +50,34 @@ export class KafkaTransport implements MessageTransport {
     });
   }
 
+  /**
+   * Creates missing topics and waits until they have leaders. Several services
+   * start together and create the same topics (each ensures what it consumes),
+   * so losing a creation race, or asking before the leader is elected, is
+   * retried rather than fatal.
+   */
   async ensureTopics(topics: string[]): Promise<void> {
     const missing = topics.filter((t) => !this.knownTopics.has(t));
     if (missing.length === 0) return;
-    const admin = await this.getAdmin();
-    const existing = new Set(await admin.listTopics());
-    const toCreate = missing.filter((t) => !existing.has(t));
-    if (toCreate.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: toCreate.map((topic) => ({
-          topic,
-          numPartitions: this.options.partitions ?? 6,
-          replicationFactor: 1,
-        })),
-      });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const admin = await this.getAdmin();
+        const existing = new Set(await admin.listTopics());
+        const toCreate = missing.filter((t) => !existing.has(t));
+        if (toCreate.length > 0) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: toCreate.map((topic) => ({ topic, numPartitions: this.options.partitions ?? 6, replicationFactor: 1 })),
+          });
+        }
+        await admin.fetchTopicMetadata({ topics: missing });
+        missing.forEach((t) => this.knownTopics.add(t));
+        return;
+      } catch (error) {
+        if (attempt >= 15) throw error;
+        await sleep(backoffDelay(attempt, 200, 3000));
+      }
     }
-    missing.forEach((t) => this.knownTopics.add(t));
   }
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {

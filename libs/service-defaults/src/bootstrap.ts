@@ -27,6 +27,8 @@ export interface HttpServiceOptions {
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   shutdownTimeoutMs: number;
+  /** False leaves body parsing to `configure` (the gateway forwards bodies unparsed). */
+  parseBodies?: boolean;
   /** Registers extra routes or parsers on the Fastify instance before it listens. */
   configure?: (app: NestFastifyApplication) => void;
   /** Runs after the HTTP server stopped and its in-flight requests finished. */
@@ -42,6 +44,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Nes
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 64 * 1024, logger: false });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new PinoNestLogger(options.logger),
+    bodyParser: options.parseBodies ?? true,
   });
   app.useGlobalFilters(new ProblemFilter(options.logger));
   const fastify = app.getHttpAdapter().getInstance();
