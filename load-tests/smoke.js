@@ -18,8 +18,8 @@ export const options = {
       rate: RATE,
       timeUnit: '1s',
       duration: DURATION,
-      preAllocatedVUs: 50,
-      maxVUs: 200,
+      preAllocatedVUs: 100,
+      maxVUs: 300,
     },
   },
   thresholds: {

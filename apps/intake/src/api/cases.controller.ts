@@ -68,6 +68,7 @@ export class CasesController {
         ...(traceId ? { traceId } : {}),
       },
     });
+    const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${category.tier}`;
     await this.runtime.dataSource.transaction(async (tx) => {
       await this.cases.insert(
         tx,
@@ -81,16 +82,31 @@ export class CasesController {
           receivedAt,
           traceId,
         },
-        `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${category.tier}`,
+        summary,
         event.id,
       );
       await enqueue(tx, this.runtime.topic, [event]);
     });
     this.runtime.relay.wake();
-    const stored = await this.cases.find(id);
-    if (!stored) throw Problems.internal();
     void reply.header('location', `/api/v1/cases/${id}`);
-    return stored.view;
+    return {
+      id,
+      title: body.title,
+      description: body.description,
+      category: category.code,
+      tier: category.tier,
+      channel,
+      status: 'received',
+      unitId: null,
+      unitName: null,
+      assignee: null,
+      deadline: null,
+      receivedAt: receivedAt.toISOString(),
+      traceId,
+      timeline: [
+        { eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary },
+      ],
+    };
   }
 
   @Get(':id')

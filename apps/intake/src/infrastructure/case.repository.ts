@@ -35,16 +35,23 @@ export interface StoredCase {
   reporterSubject: string;
 }
 
+const CATEGORY_CACHE_MS = 30_000;
+
 /** Intake's cases and the case view (read model) it keeps from everyone's events. */
 export class CaseRepository {
+  private categories?: { loadedAt: number; byCode: Map<string, Category> };
+
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Categories change rarely and are read on every submission: kept in memory for 30 s. */
   async findCategory(code: string): Promise<Category | undefined> {
-    const [row] = await this.dataSource.query(
-      'SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier FROM categories WHERE code = $1',
-      [code],
-    );
-    return row;
+    if (!this.categories || Date.now() - this.categories.loadedAt > CATEGORY_CACHE_MS) {
+      const rows: Category[] = await this.dataSource.query(
+        'SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier FROM categories',
+      );
+      this.categories = { loadedAt: Date.now(), byCode: new Map(rows.map((c) => [c.code, c])) };
+    }
+    return this.categories.byCode.get(code);
   }
 
   async insert(tx: EntityManager, c: NewCase, summary: string, eventId: string): Promise<void> {

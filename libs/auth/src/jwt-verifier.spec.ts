@@ -1,0 +1,91 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, KeyLike } from 'jose';
+import { InvalidToken, IssuerUnavailable, JwtVerifier } from './jwt-verifier';
+import { principalFromClaims } from './principal';
+
+// A local OIDC issuer (discovery + JWKS over HTTP) so the verifier runs its real code path.
+describe('JwtVerifier', () => {
+  let server: Server;
+  let issuer: string;
+  let privateKey: KeyLike;
+  let otherKey: KeyLike;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    otherKey = (await generateKeyPair('RS256')).privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/realms/t/.well-known/openid-configuration') {
+        res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/certs` }));
+      } else if (req.url === '/realms/t/certs') {
+        res.end(JSON.stringify({ keys: [jwk] }));
+      } else {
+        res.statusCode = 404;
+        res.end('{}');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/realms/t`;
+  });
+
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const sign = (claims: Record<string, unknown>, key = privateKey, opts: { iss?: string; aud?: string; exp?: string } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(opts.iss ?? issuer)
+      .setAudience(opts.aud ?? 'duban-api')
+      .setSubject('user-1')
+      .setIssuedAt()
+      .setExpirationTime(opts.exp ?? '5m')
+      .sign(key);
+
+  it('accepts a token of the issuer for our audience and reads the principal', async () => {
+    const verifier = new JwtVerifier({ issuer, audience: 'duban-api' });
+    const token = await sign({ preferred_username: 'handler-water-a', unit_id: 'water', realm_access: { roles: ['handler', 'offline_access'] } });
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({
+      subject: 'user-1',
+      username: 'handler-water-a',
+      roles: ['handler'],
+      unitId: 'water',
+    });
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['not a bearer token', 'Basic dXNlcjpwYXNz'],
+  ])('refuses %s', async (_, header) => {
+    await expect(new JwtVerifier({ issuer, audience: 'duban-api' }).verify(header)).rejects.toBeInstanceOf(InvalidToken);
+  });
+
+  it('refuses a wrong signature, audience, issuer or an expired token', async () => {
+    const verifier = new JwtVerifier({ issuer, audience: 'duban-api' });
+    for (const token of [
+      await sign({}, otherKey),
+      await sign({}, privateKey, { aud: 'someone-else' }),
+      await sign({}, privateKey, { iss: 'http://evil.example/realms/t' }),
+      await sign({}, privateKey, { exp: '-10m' }),
+    ]) {
+      await expect(verifier.verify(`Bearer ${token}`)).rejects.toBeInstanceOf(InvalidToken);
+    }
+  });
+
+  it('reports an unreachable issuer as unavailable, not as a bad token', async () => {
+    const verifier = new JwtVerifier({ issuer: 'http://127.0.0.1:9/realms/t', audience: 'duban-api' });
+    const token = await sign({});
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toBeInstanceOf(IssuerUnavailable);
+    await expect(verifier.ready()).resolves.toBe(false);
+  });
+
+  it('reads citizens without a unit', () => {
+    expect(principalFromClaims({ sub: 's', preferred_username: 'citizen1' })).toEqual({
+      subject: 's',
+      username: 'citizen1',
+      roles: [],
+      unitId: null,
+    });
+  });
+});
