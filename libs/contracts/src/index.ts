@@ -5,3 +5,4 @@ export * from './envelope';
 export * from './events';
 export * from './http';
 export * from './validation';
+export * from './asyncapi';
