@@ -1,20 +1,13 @@
 // One runner, three layers (docs/testing.md): unit specs next to the code,
 // integration specs (*.int-spec.ts) against the real local stack, and the
 // end-to-end suite in apps/e2e against the running platform.
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      target: 'es2022',
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-    },
-    module: { type: 'commonjs' },
-  },
-];
+// ts-jest in transpile-only mode (type-checking is `npm run typecheck`); it
+// emits decorator metadata as tsc does. @swc/jest was dropped: its native
+// binaries' lockfile entries break `npm ci` on the package mirror (ADR 0002).
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }];
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^@duban/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/', '<rootDir>/.duban/'],
 };

@@ -21,11 +21,14 @@ export interface IdempotentConsumerOptions {
   maxDelayMs?: number;
   /** Called after a transaction committed, e.g. to wake the outbox relay. */
   afterCommit?: () => void;
+  /** Told the outcome of every message, e.g. to count it in a metric. */
+  observe?: (outcome: keyof ConsumerStats) => void;
 }
 
 /** The message cannot be processed, whatever the number of attempts. */
 class PoisonMessage extends Error {}
 
+/** Message outcomes, counted per consumer. */
 export interface ConsumerStats {
   applied: number;
   duplicates: number;
@@ -83,7 +86,7 @@ export class IdempotentConsumer {
     }
     const handler = this.options.handlers[event.type];
     if (!handler) {
-      this.stats.skipped += 1;
+      this.count('skipped');
       return;
     }
     for (let attempt = 1; ; attempt += 1) {
@@ -97,7 +100,7 @@ export class IdempotentConsumer {
           await this.deadLetter(message, error, attempt);
           return;
         }
-        this.stats.retries += 1;
+        this.count('retries');
         const delay = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs);
         this.options.logger.warn(
           { err: error, eventId: event.id, eventType: event.type, attempt, transient, retryInMs: delay },
@@ -106,6 +109,11 @@ export class IdempotentConsumer {
         await sleep(delay);
       }
     }
+  }
+
+  private count(outcome: keyof ConsumerStats): void {
+    this.stats[outcome] += 1;
+    this.options.observe?.(outcome);
   }
 
   private parse(message: IncomingMessage): AnyEnvelope {
@@ -143,10 +151,10 @@ export class IdempotentConsumer {
       return true;
     });
     if (applied) {
-      this.stats.applied += 1;
+      this.count('applied');
       this.options.afterCommit?.();
     } else {
-      this.stats.duplicates += 1;
+      this.count('duplicates');
     }
   }
 
@@ -167,7 +175,7 @@ export class IdempotentConsumer {
         },
       },
     ]);
-    this.stats.deadLettered += 1;
+    this.count('deadLettered');
     this.options.logger.error(
       { reason, topic: message.topic, offset: message.offset, dlq: this.dlqTopic },
       'message dead-lettered',

@@ -83,6 +83,7 @@ export class ServiceRuntime {
         transport: this.transport,
         logger: this.logger,
         afterCommit: () => this.relay.wake(),
+        observe: (outcome) => this.metrics.eventsConsumed.inc({ group: `duban-${this.options.service}`, outcome }),
       });
       await consumer.start();
       this.consumers.push(consumer);

@@ -20,7 +20,7 @@ export class ServiceMetrics {
     });
     this.eventsConsumed = new Counter({
       name: Metric.eventsConsumed,
-      help: 'Events handled by consumer group and outcome (applied, duplicate, dead-lettered)',
+      help: 'Messages handled by consumer group and outcome (applied, duplicates, skipped, retries, deadLettered)',
       labelNames: ['group', 'outcome'],
       registers: [this.registry],
     });
