@@ -8,6 +8,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$DUBAN_ROOT"
 
 step() { printf '\n=== %s\n' "$*"; }
+# Each jest layer writes a JSON report; the totals make the closing line.
+REPORTS=$DUBAN_ROOT/.duban/test-reports
+rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+jest_layer() { npx jest --selectProjects "$1" --json --outputFile "$REPORTS/$1.json" "${@:2}"; }
+totals() {
+  node -e '
+    const fs = require("fs"), dir = process.argv[1];
+    let passed = 0, failed = 0;
+    for (const f of fs.readdirSync(dir)) {
+      const r = JSON.parse(fs.readFileSync(dir + "/" + f, "utf8"));
+      passed += r.numPassedTests; failed += r.numFailedTests;
+    }
+    console.log(`tests: ${passed} passed, ${failed} failed`);' "$REPORTS"
+}
 started_stack=0
 started_services=0
 cleanup() {
@@ -21,7 +35,7 @@ trap cleanup EXIT
 step "lint";       npm run --silent lint
 step "typecheck";  npm run --silent typecheck
 step "build";      npm run --silent build
-step "unit tests"; npx jest --selectProjects unit
+step "unit tests"; jest_layer unit
 
 stack_running=1
 for component in "${DUBAN_COMPONENTS[@]}"; do
@@ -33,7 +47,7 @@ if ((!stack_running)); then
   bash deploy/local/stack-up.sh
 fi
 step "integration tests (real Kafka and PostgreSQL)"
-npx jest --selectProjects integration --runInBand
+jest_layer integration --runInBand
 
 services_running=1
 for name in "${DUBAN_SERVICES[@]}"; do
@@ -45,7 +59,10 @@ if ((!services_running)); then
   bash deploy/local/services-up.sh
 fi
 step "end-to-end tests (gateway, Keycloak tokens, Jaeger trace)"
-npx jest --selectProjects e2e --runInBand
+jest_layer e2e --runInBand
 
 step "k6 smoke: 50 cases/s for 30 s through the gateway"
 bash load-tests/run.sh smoke.js
+
+step "summary"
+totals

@@ -4,3 +4,4 @@ export * from './outbox';
 export * from './consumer';
 export * from './kafka-transport';
 export * from './migration';
+export * from './postgres-bus';

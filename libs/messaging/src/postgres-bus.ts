@@ -1,0 +1,191 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { backoffDelay, sleep } from './backoff';
+import { IncomingMessage, MessageTransport, OutgoingMessage, Subscription } from './port';
+
+/**
+ * The standalone mode's message log: an append-only table of messages and a
+ * table of committed offsets per consumer group, in PostgreSQL. Published
+ * messages survive a kill -9 exactly like the outbox they came from.
+ */
+export class BusTables1763900000050 implements MigrationInterface {
+  name = 'BusTables1763900000050';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE bus_messages (
+        seq          bigserial PRIMARY KEY,
+        topic        text NOT NULL,
+        partition    integer NOT NULL,
+        message_key  text NOT NULL,
+        value        text NOT NULL,
+        headers      jsonb NOT NULL DEFAULT '{}'::jsonb,
+        published_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query('CREATE INDEX bus_messages_read ON bus_messages (topic, partition, seq)');
+    await q.query(`
+      CREATE TABLE bus_offsets (
+        group_id  text NOT NULL,
+        topic     text NOT NULL,
+        partition integer NOT NULL,
+        last_seq  bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (group_id, topic, partition)
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE bus_offsets');
+    await q.query('DROP TABLE bus_messages');
+  }
+}
+
+export interface PostgresBusOptions {
+  dataSource: DataSource;
+  logger: Logger;
+  partitions?: number;
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+interface Row {
+  seq: string;
+  message_key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Same partitioning idea as Kafka: one key always lands on one partition. */
+export function partitionOf(key: string, partitions: number): number {
+  return createHash('md5').update(key).digest().readUInt32BE(0) % partitions;
+}
+
+/**
+ * The in-process adapter of the messaging port (standalone mode), with the
+ * same guarantees as the Kafka adapter: per-key order within a topic,
+ * at-least-once delivery to each group (a message is acknowledged only after
+ * its handler resolved; a rejection redelivers it), and new groups start from
+ * the beginning. One process consumes a group at a time.
+ */
+export class PostgresBus implements MessageTransport {
+  private readonly partitions: number;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly published = new EventEmitter();
+  private readonly loops: Promise<void>[] = [];
+  private stopping = false;
+
+  constructor(private readonly options: PostgresBusOptions) {
+    this.partitions = options.partitions ?? 6;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.batchSize = options.batchSize ?? 100;
+    this.published.setMaxListeners(0);
+  }
+
+  async ensureTopics(): Promise<void> {
+    // Topics are implicit: a row names its topic.
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const values: unknown[] = [];
+    const rows = messages.map((m, i) => {
+      values.push(topic, partitionOf(m.key, this.partitions), m.key, m.value, JSON.stringify(m.headers));
+      const p = i * 5;
+      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb)`;
+    });
+    await this.options.dataSource.query(
+      `INSERT INTO bus_messages (topic, partition, message_key, value, headers) VALUES ${rows.join(', ')}`,
+      values,
+    );
+    this.published.emit(topic);
+  }
+
+  async subscribe(subscription: Subscription): Promise<void> {
+    for (const topic of subscription.topics) {
+      for (let partition = 0; partition < this.partitions; partition += 1) {
+        await this.options.dataSource.query(
+          `INSERT INTO bus_offsets (group_id, topic, partition) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+          [subscription.groupId, topic, partition],
+        );
+        this.loops.push(this.consume(subscription, topic, partition));
+      }
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      await this.options.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stopConsuming(): Promise<void> {
+    this.stopping = true;
+    this.published.emit('stop');
+    await Promise.allSettled(this.loops.splice(0));
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
+  }
+
+  private async consume(subscription: Subscription, topic: string, partition: number): Promise<void> {
+    const { dataSource, logger } = this.options;
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const [offset] = await dataSource.query(
+          'SELECT last_seq FROM bus_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3',
+          [subscription.groupId, topic, partition],
+        );
+        const rows: Row[] = await dataSource.query(
+          `SELECT seq, message_key, value, headers FROM bus_messages
+            WHERE topic = $1 AND partition = $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+          [topic, partition, offset.last_seq, this.batchSize],
+        );
+        for (const row of rows) {
+          if (this.stopping) return;
+          const message: IncomingMessage = {
+            topic,
+            partition,
+            offset: row.seq,
+            key: row.message_key,
+            value: row.value,
+            headers: row.headers,
+          };
+          await subscription.handle(message);
+          await dataSource.query(
+            'UPDATE bus_offsets SET last_seq = $4 WHERE group_id = $1 AND topic = $2 AND partition = $3',
+            [subscription.groupId, topic, partition, row.seq],
+          );
+        }
+        failures = 0;
+        if (rows.length < this.batchSize) await this.nextPublish(topic);
+      } catch (error) {
+        // Not acknowledged: the same message is delivered again after a pause, as Kafka would.
+        failures += 1;
+        logger.warn({ err: error, topic, partition, group: subscription.groupId }, 'delivery failed; redelivering');
+        await sleep(backoffDelay(failures, 200, 5000));
+      }
+    }
+  }
+
+  private nextPublish(topic: string): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.published.off(topic, done);
+        this.published.off('stop', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      this.published.once(topic, done);
+      this.published.once('stop', done);
+    });
+  }
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { AnyEnvelope, CaseReceived, newEvent } from '@duban/contracts';
+import { createDataSource, migrate } from '@duban/persistence';
+import { eventually, freshDatabase } from '@duban/testing';
+import { IdempotentConsumer } from './consumer';
+import { MessagingTables1763900000000 } from './migration';
+import { IncomingMessage, MessageTransport } from './port';
+
+export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export function caseReceived(caseId: string = randomUUID()): AnyEnvelope {
+  return newEvent(CaseReceived, {
+    caseId,
+    unitId: null,
+    data: {
+      title: 'Leak',
+      description: 'Water on the street',
+      category: 'water.leak',
+      tier: 'immediate',
+      channel: 'web',
+      reporter: { subject: 'citizen-1' },
+      receivedAt: new Date().toISOString(),
+    },
+  }) as AnyEnvelope;
+}
+
+/** Collects what a group receives through the transport under test. */
+async function collect(transport: MessageTransport, groupId: string, topics: string[], handle?: (m: IncomingMessage) => Promise<void>) {
+  const seen: IncomingMessage[] = [];
+  await transport.subscribe({
+    groupId,
+    topics,
+    handle: async (m) => {
+      if (handle) await handle(m);
+      seen.push(m);
+    },
+  });
+  return seen;
+}
+
+/**
+ * The guarantees every adapter of the messaging port must keep (ARCHITECTURE.md):
+ * per-key ordering, at-least-once delivery with idempotent handlers, retries, DLQ.
+ * Run against the Kafka adapter and the standalone PostgreSQL bus alike.
+ */
+export function describeTransportContract(name: string, open: (databaseUrl: string) => Promise<MessageTransport>): void {
+  describe(`messaging port contract: ${name}`, () => {
+    const run = randomUUID().slice(0, 8);
+    let db: { url: string; drop: () => Promise<void> };
+    let dataSource: DataSource;
+    let transport: MessageTransport;
+
+    beforeAll(async () => {
+      db = await freshDatabase(`contract_${name}`);
+      dataSource = createDataSource({ url: db.url, applicationName: 'contract-spec', migrations: [MessagingTables1763900000000] });
+      await dataSource.initialize();
+      await migrate(dataSource);
+      await dataSource.query('CREATE TABLE effects (case_id uuid NOT NULL, event_id uuid NOT NULL)');
+    });
+
+    beforeEach(async () => {
+      transport = await open(db.url);
+    });
+
+    afterEach(async () => {
+      await transport.close();
+    });
+
+    afterAll(async () => {
+      await dataSource.destroy();
+      await db.drop();
+    });
+
+    it('keeps each key in order and delivers every message to every group, from the beginning', async () => {
+      const topic = `contract.order.${run}`;
+      await transport.ensureTopics([topic]);
+      const keys = Array.from({ length: 5 }, () => randomUUID());
+      const sent = keys.flatMap((key) => Array.from({ length: 20 }, (_, i) => ({ key, value: `${key}:${i}`, headers: { n: String(i) } })));
+      for (let i = 0; i < sent.length; i += 10) await transport.publish(topic, sent.slice(i, i + 10));
+
+      // Both groups subscribe after the messages were published.
+      const first = await collect(transport, `contract-a-${run}`, [topic]);
+      const second = await collect(transport, `contract-b-${run}`, [topic]);
+      await eventually(async () => (first.length >= 100 && second.length >= 100 ? true : undefined));
+      for (const seen of [first, second]) {
+        expect(seen).toHaveLength(100);
+        for (const key of keys) {
+          expect(seen.filter((m) => m.key === key).map((m) => m.value)).toEqual(sent.filter((m) => m.key === key).map((m) => m.value));
+        }
+        expect(seen.find((m) => m.value.endsWith(':7'))!.headers.n).toBe('7');
+      }
+    });
+
+    it('redelivers a message whose handler failed, and holds back that key until it succeeds', async () => {
+      const topic = `contract.redeliver.${run}`;
+      await transport.ensureTopics([topic]);
+      const key = randomUUID();
+      await transport.publish(topic, ['a', 'b', 'c'].map((value) => ({ key, value, headers: {} })));
+      let failures = 2;
+      const attempts: string[] = [];
+      const seen = await collect(transport, `contract-redeliver-${run}`, [topic], async (m) => {
+        attempts.push(m.value);
+        if (m.value === 'b' && failures-- > 0) throw new Error('not yet');
+      });
+      await eventually(async () => (seen.length >= 3 ? true : undefined));
+      expect(seen.map((m) => m.value)).toEqual(['a', 'b', 'c']);
+      expect(attempts).toEqual(['a', 'b', 'b', 'b', 'c']);
+    });
+
+    it('with the idempotent consumer: applies duplicates once, dead-letters poison and goes on', async () => {
+      const topic = `contract.idempotent.${run}`;
+      const groupId = `duban-contract-${run}`;
+      const caseId = randomUUID();
+      const good = caseReceived(caseId);
+      const failing = caseReceived(caseId);
+      const json = (e: AnyEnvelope) => ({ key: caseId, value: JSON.stringify(e), headers: {} });
+      await transport.ensureTopics([topic]);
+      await transport.publish(topic, [json(good), json(good), { key: caseId, value: '{not json', headers: {} }, json(failing), json(caseReceived(caseId))]);
+
+      const consumer = new IdempotentConsumer({
+        groupId,
+        topics: [topic],
+        dataSource,
+        transport,
+        logger: quietLogger,
+        maxAttempts: 2,
+        baseDelayMs: 10,
+        handlers: {
+          [CaseReceived.type]: async (e, tx) => {
+            if (e.id === failing.id) throw new Error('cannot handle');
+            await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
+          },
+        },
+      });
+      await consumer.start();
+      const dead = await collect(transport, `contract-dlq-reader-${run}`, [consumer.dlqTopic]);
+      await eventually(async () => (consumer.stats.applied === 2 && dead.length === 2 ? true : undefined));
+      expect(consumer.stats.duplicates).toBe(1);
+      expect(dead.map((m) => m.headers['dlq-reason'])).toEqual([expect.stringContaining('not JSON'), 'cannot handle']);
+      const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM effects WHERE case_id = $1', [caseId]);
+      expect(n).toBe(2);
+    });
+  });
+}
