@@ -4,7 +4,10 @@ import nx from '@nx/eslint-plugin';
 
 // Production code: apps use libs, libs use libs, nothing uses apps, and the
 // test helpers (scope:testing) are out of reach.
+// Each service's library may use the shared libs and nothing of another service.
+const SERVICES = ['intake', 'dispatch', 'collaboration', 'escalation', 'assessment', 'notification', 'gateway'];
 const productionConstraints = [
+  ...SERVICES.map((s) => ({ sourceTag: `scope:${s}`, onlyDependOnLibsWithTags: ['scope:shared', `scope:${s}`] })),
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },

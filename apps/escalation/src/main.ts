@@ -1,8 +1,10 @@
 import { startTelemetry } from '@duban/telemetry';
 
-// Tracing hooks into http, pg and kafkajs as they load, so it starts before the app is imported.
+// Tracing hooks into http, pg and kafkajs as they load, so it starts before the service is imported.
 startTelemetry('duban-escalation');
-void import('./app').then(({ main }) => main()).catch((error: Error) => {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'duban-escalation', msg: error.message })}\n`);
-  process.exit(1);
-});
+void import('@duban/escalation')
+  .then(({ main }) => main())
+  .catch((error: Error) => {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'duban-escalation', msg: error.message })}\n`);
+    process.exit(1);
+  });
