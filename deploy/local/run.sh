@@ -31,7 +31,7 @@ Duban is running.
   Keycloak      http://127.0.0.1:$KEYCLOAK_PORT/realms/duban   (admin console: $KEYCLOAK_ADMIN_USER / $KEYCLOAK_ADMIN_PASS)
   Jaeger        http://127.0.0.1:$JAEGER_QUERY_PORT
   Demo users    citizen1 operator1 dispatcher1 handler-housing-a head-housing supervisor1 assessor1 admin1 (password duban-demo)
-  A token       TOKEN=\$(npm run --silent token -- citizen1)
+  A token       TOKEN=\$(npm run --silent token -- --user citizen1)
   Logs          $DUBAN_STACK_DIR/logs/
 Press Ctrl-C to stop.
 INFO

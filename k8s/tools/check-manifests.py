@@ -10,7 +10,8 @@ requests and limits, a preStop hook and a grace period longer than preStop plus
 SHUTDOWN_TIMEOUT_MS; a Service, a PodDisruptionBudget and a ServiceAccount that
 match it. DATABASE_URL comes from a Secret and names duban_<service>. Every
 reference between the Duban resources resolves (ConfigMaps, scale targets), and
-the KafkaTopics are exactly the topics the services use. With --autoscaled-min N
+the KafkaTopics are exactly the topics the services use, KEDA's Kafka address
+names the namespace it is rendered into. With --autoscaled-min N
 (production), every Deployment is scaled by an HPA or a KEDA ScaledObject whose
 minimum is at least N. Prints one line per problem; exits 1 if there is any.
 """
@@ -151,6 +152,12 @@ class Rendering:
                 self.problem(scaler, f"Deployment {target} already has an autoscaler")
             scaled[target] = minimum
             if scaler["kind"] == "ScaledObject":
+                namespace = scaler["metadata"].get("namespace")
+                for trigger in scaler["spec"].get("triggers", []):
+                    host = trigger.get("metadata", {}).get("bootstrapServers", "").split(":")[0]
+                    # KEDA resolves the address in its own namespace: it must name this one.
+                    if namespace and host.split(".")[1:2] != [namespace]:
+                        self.problem(scaler, f"bootstrapServers {host} is not fully qualified with namespace {namespace}")
                 if maximum > PARTITIONS:
                     self.problem(scaler, f"maxReplicaCount {maximum} > {PARTITIONS} partitions: the extra consumers would idle")
                 if minimum < 1:

@@ -14,6 +14,7 @@ default `{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/
 """
 import json
 import pathlib
+import shutil
 import sys
 import zipfile
 
@@ -61,7 +62,10 @@ def standalone(schema, definitions):
 def main(wheel, version, output):
     prefix = f"kubernetes_validate/kubernetes-json-schema/v{version}-local-strict/"
     target = pathlib.Path(output) / f"v{version}-standalone-strict"
-    target.mkdir(parents=True, exist_ok=True)
+    # Written aside and renamed at the end: an interrupted run leaves no half folder.
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     with zipfile.ZipFile(wheel) as archive:
         names = [n for n in archive.namelist() if n.startswith(prefix)]
         if not names:
@@ -76,8 +80,10 @@ def main(wheel, version, output):
             # Only the kinds a manifest can have (Deployment, Service, …), not their parts.
             if "x-kubernetes-group-version-kind" not in schema:
                 continue
-            (target / filename).write_text(json.dumps(standalone(schema, definitions)), encoding="utf-8")
+            (partial / filename).write_text(json.dumps(standalone(schema, definitions)), encoding="utf-8")
             written += 1
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
     print(f"{written} schemas for Kubernetes {version} in {target}")
 
 

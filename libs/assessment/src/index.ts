@@ -1,10 +1,9 @@
 import { CaseAssigned, EventOf, topicOf } from '@duban/contracts';
-import { runDomainService } from '@duban/service-defaults';
+import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { UnitsController } from './api/units.controller';
 import { AssessmentSchema1763900000500 } from './infrastructure/1763900000500-assessment-schema';
 
-export function main() {
-  return runDomainService({
+export const assessmentService: DomainServiceDefinition = {
     service: 'assessment',
     defaultPort: 8085,
     migrations: [AssessmentSchema1763900000500],
@@ -31,5 +30,7 @@ export function main() {
         ],
       };
     },
-  });
-}
+};
+
+/** Runs the service as its own process (apps/assessment). */
+export const main = () => runDomainService(assessmentService);

@@ -1,12 +1,11 @@
 import { CaseAssigned, EventOf, newEvent, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { runDomainService } from '@duban/service-defaults';
+import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 import { WorkspacesController } from './api/workspaces.controller';
 import { CollaborationSchema1763900000400 } from './infrastructure/1763900000400-collaboration-schema';
 
-export function main() {
-  return runDomainService({
+export const collaborationService: DomainServiceDefinition = {
     service: 'collaboration',
     defaultPort: 8083,
     migrations: [CollaborationSchema1763900000400],
@@ -49,5 +48,7 @@ export function main() {
         ],
       };
     },
-  });
-}
+};
+
+/** Runs the service as its own process (apps/collaboration). */
+export const main = () => runDomainService(collaborationService);

@@ -1,6 +1,6 @@
 import { AnyEnvelope, CaseAssigned, CaseReceived, EventOf, newEvent, topicOf } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { runDomainService, ServiceRuntime } from '@duban/service-defaults';
+import { DomainServiceDefinition, runDomainService, ServiceRuntime } from '@duban/service-defaults';
 import { Attr, setSpanAttributes } from '@duban/telemetry';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
@@ -36,8 +36,7 @@ async function assign(runtime: ServiceRuntime, repository: DispatchRepository, e
   ]);
 }
 
-export function main() {
-  return runDomainService({
+export const dispatchService: DomainServiceDefinition = {
     service: 'dispatch',
     defaultPort: 8082,
     migrations: [DispatchSchema1763900000200],
@@ -54,5 +53,7 @@ export function main() {
         ],
       };
     },
-  });
-}
+};
+
+/** Runs the service as its own process (apps/dispatch). */
+export const main = () => runDomainService(dispatchService);

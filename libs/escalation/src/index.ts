@@ -1,15 +1,15 @@
 import { defaultCalendar } from '@duban/calendar';
 import { CaseAssigned, EventOf, newEvent, SlaClockStarted, topicOf } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { runDomainService } from '@duban/service-defaults';
+import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 import { ClocksController } from './api/clocks.controller';
 import { dueAt, FIRST_STAGE_POLICIES } from './domain/sla-policy';
 import { EscalationSchema1763900000300 } from './infrastructure/1763900000300-escalation-schema';
 
-export function main() {
-  const calendar = defaultCalendar();
-  return runDomainService({
+const calendar = defaultCalendar();
+
+export const escalationService: DomainServiceDefinition = {
     service: 'escalation',
     defaultPort: 8084,
     migrations: [EscalationSchema1763900000300],
@@ -58,5 +58,7 @@ export function main() {
         ],
       };
     },
-  });
-}
+};
+
+/** Runs the service as its own process (apps/escalation). */
+export const main = () => runDomainService(escalationService);

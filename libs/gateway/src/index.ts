@@ -22,8 +22,9 @@ export const GatewayConfig = Type.Object({
   NOTIFICATION_URL: Url(8086, 'notification'),
 });
 
-export async function main() {
-  const config = loadConfig(GatewayConfig);
+/** Starts the gateway; `handleSignals: false` when a composing process owns shutdown. */
+export async function startGateway(env: NodeJS.ProcessEnv = process.env, options: { handleSignals?: boolean } = {}) {
+  const config = loadConfig(GatewayConfig, env);
   const logger = createLogger('duban-gateway', config.LOG_LEVEL);
   const metrics = new ServiceMetrics('duban-gateway');
   const verifier = new JwtVerifier({
@@ -67,5 +68,9 @@ export async function main() {
       fastify.all('/api/*', proxy);
     },
     onShutdown: async () => undefined,
+    handleSignals: options.handleSignals,
   });
 }
+
+/** Runs the gateway as its own process (apps/gateway). */
+export const main = () => startGateway();

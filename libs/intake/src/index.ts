@@ -1,12 +1,11 @@
 import { CaseAssigned, NotificationDelivered, SlaClockStarted, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
-import { runDomainService } from '@duban/service-defaults';
+import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
 import { CaseRepository } from './infrastructure/case.repository';
 import { IntakeSchema1763900000100 } from './infrastructure/migrations/1763900000100-intake-schema';
 
-export function main() {
-  return runDomainService({
+export const intakeService: DomainServiceDefinition = {
     service: 'intake',
     defaultPort: 8081,
     migrations: [IntakeSchema1763900000100],
@@ -30,5 +29,7 @@ export function main() {
         ],
       };
     },
-  });
-}
+};
+
+/** Runs the service as its own process (apps/intake). */
+export const main = () => runDomainService(intakeService);

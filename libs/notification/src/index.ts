@@ -1,12 +1,11 @@
 import { CaseAssigned, EventOf, newEvent, NotificationDelivered, topicOf } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { runDomainService } from '@duban/service-defaults';
+import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 import { NotificationsController } from './api/notifications.controller';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
 
-export function main() {
-  return runDomainService({
+export const notificationService: DomainServiceDefinition = {
     service: 'notification',
     defaultPort: 8086,
     migrations: [NotificationSchema1763900000600],
@@ -48,5 +47,7 @@ export function main() {
         ],
       };
     },
-  });
-}
+};
+
+/** Runs the service as its own process (apps/notification). */
+export const main = () => runDomainService(notificationService);

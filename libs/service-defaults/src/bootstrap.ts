@@ -33,6 +33,14 @@ export interface HttpServiceOptions {
   configure?: (app: NestFastifyApplication) => void;
   /** Runs after the HTTP server stopped and its in-flight requests finished. */
   onShutdown: () => Promise<void>;
+  /** False when a composing process (standalone mode) owns SIGTERM/SIGINT and calls `stop` itself. */
+  handleSignals?: boolean;
+}
+
+export interface RunningService {
+  app: NestFastifyApplication;
+  /** Stops accepting, finishes in-flight requests, then runs `onShutdown`. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -40,7 +48,7 @@ export interface HttpServiceOptions {
  * request metrics and a graceful shutdown on SIGTERM/SIGINT: stop accepting,
  * finish in-flight requests, then `onShutdown`, then flush traces.
  */
-export async function startHttpService(options: HttpServiceOptions): Promise<NestFastifyApplication> {
+export async function startHttpService(options: HttpServiceOptions): Promise<RunningService> {
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 64 * 1024, logger: false });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new PinoNestLogger(options.logger),
@@ -59,22 +67,36 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Nes
   await app.listen(options.port, options.host);
   options.logger.info({ url: `http://${options.host}:${options.port}` }, `${options.name} listening`);
 
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await app.close();
+      await options.onShutdown();
+      options.logger.info('stopped');
+    })());
+  if (options.handleSignals ?? true) exitOnSignals(options.logger, options.shutdownTimeoutMs, stop);
+  return { app, stop };
+}
+
+/**
+ * SIGTERM/SIGINT: run `stop` (bounded by a hard timeout), flush traces, exit.
+ * Used by every process, whether it runs one service or all of them.
+ */
+export function exitOnSignals(logger: Logger, timeoutMs: number, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    options.logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down');
     const hardStop = setTimeout(() => {
-      options.logger.error('graceful shutdown timed out; exiting');
+      logger.error('graceful shutdown timed out; exiting');
       process.exit(1);
-    }, options.shutdownTimeoutMs);
+    }, timeoutMs);
     hardStop.unref();
     try {
-      await app.close();
-      await options.onShutdown();
-      options.logger.info('stopped');
+      await stop();
     } catch (err) {
-      options.logger.error({ err }, 'error during shutdown');
+      logger.error({ err }, 'error during shutdown');
     } finally {
       await stopTelemetry();
       process.exit(0);
@@ -82,5 +104,4 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Nes
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  return app;
 }

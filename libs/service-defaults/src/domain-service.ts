@@ -2,6 +2,7 @@ import { Module, Provider, Type as NestType } from '@nestjs/common';
 import { Static, Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
 import { ServiceName } from '@duban/contracts';
+import type { MessageTransport } from '@duban/messaging';
 import { BaseConfig, DatabaseConfig, KafkaConfig, loadConfig, OidcConfig } from './config';
 import { BearerAuthGuard } from './http';
 import { OperationsModule } from './health';
@@ -35,7 +36,18 @@ export interface DomainServiceDefinition {
  * relay, idempotent consumers, then the HTTP API with health, metrics and
  * bearer-token verification.
  */
-export async function runDomainService(definition: DomainServiceDefinition, env: NodeJS.ProcessEnv = process.env) {
+export interface CompositionOptions {
+  /** The message transport to share (standalone: one PostgreSQL bus for every service). */
+  transport?: MessageTransport;
+  /** False when the composing process owns the signals (see startHttpService). */
+  handleSignals?: boolean;
+}
+
+export async function runDomainService(
+  definition: DomainServiceDefinition,
+  env: NodeJS.ProcessEnv = process.env,
+  composition: CompositionOptions = {},
+) {
   const config = loadConfig(domainServiceConfig(definition.defaultPort), env);
   const runtime = new ServiceRuntime({
     service: definition.service,
@@ -45,6 +57,7 @@ export async function runDomainService(definition: DomainServiceDefinition, env:
     kafkaPartitions: config.KAFKA_PARTITIONS,
     migrations: definition.migrations,
     logLevel: config.LOG_LEVEL,
+    transport: composition.transport,
   });
   const verifier = new JwtVerifier({
     issuer: config.OIDC_ISSUER_URL,
@@ -66,7 +79,7 @@ export async function runDomainService(definition: DomainServiceDefinition, env:
   })
   class DomainServiceModule {}
 
-  const app = await startHttpService({
+  const running = await startHttpService({
     name: definition.service,
     module: DomainServiceModule,
     host: config.HTTP_HOST,
@@ -76,6 +89,7 @@ export async function runDomainService(definition: DomainServiceDefinition, env:
     bodyLimit: config.MAX_BODY_BYTES,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onShutdown: () => runtime.stop(),
+    handleSignals: composition.handleSignals,
   });
-  return { app, runtime, config };
+  return { ...running, runtime, config };
 }

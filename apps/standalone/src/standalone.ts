@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import { BusTables1763900000050, PostgresBus } from '@duban/messaging';
+import { createDataSource, migrate } from '@duban/persistence';
+import { exitOnSignals, loadConfig, runDomainService, DomainServiceDefinition } from '@duban/service-defaults';
+import { createLogger } from '@duban/telemetry';
+import { intakeService } from '@duban/intake';
+import { dispatchService } from '@duban/dispatch';
+import { collaborationService } from '@duban/collaboration';
+import { escalationService } from '@duban/escalation';
+import { assessmentService } from '@duban/assessment';
+import { notificationService } from '@duban/notification';
+import { startGateway } from '@duban/gateway';
+import { EmbeddedPostgres, readOrCreateSecret } from './embedded-postgres';
+import { demoUsersFromRealm, DevIssuer } from './dev-issuer';
+
+const REPO = resolve(__dirname, '../../..');
+
+export const StandaloneConfig = Type.Object({
+  DUBAN_HOME: Type.String({ default: join(REPO, '.duban', 'standalone'), description: 'data folder (git-ignored)' }),
+  HTTP_HOST: Type.String({ default: '127.0.0.1' }),
+  HTTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080, description: 'the API gateway' }),
+  ISSUER_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8079, description: 'the development OIDC issuer' }),
+  PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 15433, description: 'the embedded PostgreSQL' }),
+  SERVICE_PORT_BASE: Type.Integer({ minimum: 1, maximum: 65000, default: 18181, description: 'first of six internal service ports' }),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+});
+
+const SERVICES: DomainServiceDefinition[] = [
+  intakeService,
+  dispatchService,
+  collaborationService,
+  escalationService,
+  assessmentService,
+  notificationService,
+];
+
+function alreadyRunning(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Standalone mode: the whole platform in one process on embedded defaults —
+ * the same service modules, migrations and messaging guarantees as the
+ * distributed mode, with PostgreSQL from npm binaries, the PostgreSQL bus
+ * instead of Kafka (ADR 0006) and a development OIDC issuer.
+ */
+export async function main(): Promise<void> {
+  const config = loadConfig(StandaloneConfig);
+  const logger = createLogger('duban-standalone', config.LOG_LEVEL);
+  mkdirSync(config.DUBAN_HOME, { recursive: true });
+  const pidFile = join(config.DUBAN_HOME, 'duban.pid');
+  const running = alreadyRunning(pidFile);
+  if (running) {
+    throw new Error(
+      `Duban is already running (pid ${running}) at http://${config.HTTP_HOST}:${config.HTTP_PORT}; stop it first (Ctrl-C in its terminal, or kill ${running}).`,
+    );
+  }
+  writeFileSync(pidFile, `${process.pid}\n`);
+
+  const password = readOrCreateSecret(join(config.DUBAN_HOME, 'pg-password'), () => randomBytes(18).toString('base64url'));
+  const postgres = new EmbeddedPostgres({
+    dir: join(config.DUBAN_HOME, 'postgres'),
+    port: config.PG_PORT,
+    password,
+    databases: ['duban_bus', ...SERVICES.map((s) => `duban_${s.service}`)],
+    logger,
+  });
+  await postgres.start();
+
+  const busDataSource = createDataSource({ url: postgres.url('duban_bus'), applicationName: 'duban-bus', migrations: [BusTables1763900000050], poolSize: 20 });
+  await busDataSource.initialize();
+  await migrate(busDataSource);
+  const bus = new PostgresBus({ dataSource: busDataSource, logger: logger.child({ component: 'bus' }) });
+
+  const issuer = new DevIssuer({
+    host: config.HTTP_HOST,
+    port: config.ISSUER_PORT,
+    keyFile: join(config.DUBAN_HOME, 'issuer-key.json'),
+    users: demoUsersFromRealm(join(REPO, 'deploy', 'keycloak', 'duban-realm.json')),
+    password: 'duban-demo',
+    audience: 'duban-api',
+  });
+  await issuer.start();
+
+  const common = {
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: config.LOG_LEVEL,
+    OIDC_ISSUER_URL: issuer.issuer,
+    KAFKA_BROKERS: 'in-process',
+  };
+  const ports: Record<string, number> = {};
+  const services: { stop(): Promise<void> }[] = [];
+  for (const [i, definition] of SERVICES.entries()) {
+    ports[definition.service] = config.SERVICE_PORT_BASE + i;
+    services.push(
+      await runDomainService(
+        definition,
+        { ...common, HTTP_PORT: String(ports[definition.service]), DATABASE_URL: postgres.url(`duban_${definition.service}`) },
+        { transport: bus, handleSignals: false },
+      ),
+    );
+  }
+  const gateway = await startGateway(
+    {
+      ...common,
+      HTTP_HOST: config.HTTP_HOST,
+      HTTP_PORT: String(config.HTTP_PORT),
+      ...Object.fromEntries(Object.entries(ports).map(([s, p]) => [`${s.toUpperCase()}_URL`, `http://127.0.0.1:${p}`])),
+    },
+    { handleSignals: false },
+  );
+
+  exitOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    await gateway.stop();
+    for (const service of services) await service.stop();
+    await bus.close();
+    await busDataSource.destroy();
+    await issuer.stop();
+    await postgres.stop();
+    rmSync(pidFile, { force: true });
+  });
+
+  const base = `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
+  process.stdout.write(`
+Duban is running (standalone: one process, embedded PostgreSQL, development identity provider).
+  API          ${base}/api/v1/cases
+  Identity     ${issuer.issuer}
+  Data         ${config.DUBAN_HOME}
+  Demo users   citizen1 operator1 dispatcher1 handler-housing-a handler-housing-b head-housing
+               handler-water-a head-water supervisor1 assessor1 admin1   (password duban-demo)
+  A token      TOKEN=$(npm run --silent token -- --user citizen1)
+  Try it       curl -s -X POST ${base}/api/v1/cases -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+                 -d '{"title":"Water main leak","description":"Water on the road outside no. 12","category":"water.leak"}'
+Press Ctrl-C to stop.
+`);
+}
