@@ -57,7 +57,7 @@ go_tool() { # <name> <version> <package>: prints the path of the binary, buildin
     command -v go >/dev/null 2>&1 || die "$name $version is not in $dir and Go is missing to build it"
     say "building $name $version into $dir (go install, once)"
     mkdir -p "$dir"
-    GOBIN=$dir GOFLAGS= go install "$package@$version" >&2 || die "go install $package@$version failed"
+    GOBIN=$dir GOFLAGS='' go install "$package@$version" >&2 || die "go install $package@$version failed"
   fi
   printf '%s\n' "$dir/$name"
 }

@@ -36,6 +36,8 @@ step "lint";       npm run --silent lint
 step "typecheck";  npm run --silent typecheck
 step "build";      npm run --silent build
 step "unit tests"; jest_layer unit
+step "kubernetes manifests: base, every combination of components, both overlays, schema-validated"
+bash k8s/check.sh
 
 stack_running=1
 for component in "${DUBAN_COMPONENTS[@]}"; do

@@ -9,6 +9,8 @@ export interface KafkaTransportOptions {
   logger: Logger;
   /** Partitions for topics this service creates; one case stays on one partition. */
   partitions?: number;
+  /** Replicas of topics this service creates (1 on a single broker; 3 in production). */
+  replicationFactor?: number;
   /** How many partitions one consumer works on at once (each still in order). */
   partitionsConsumedConcurrently?: number;
 }
@@ -67,7 +69,11 @@ export class KafkaTransport implements MessageTransport {
         if (toCreate.length > 0) {
           await admin.createTopics({
             waitForLeaders: true,
-            topics: toCreate.map((topic) => ({ topic, numPartitions: this.options.partitions ?? 6, replicationFactor: 1 })),
+            topics: toCreate.map((topic) => ({
+              topic,
+              numPartitions: this.options.partitions ?? 6,
+              replicationFactor: this.options.replicationFactor ?? 1,
+            })),
           });
         }
         await admin.fetchTopicMetadata({ topics: missing });

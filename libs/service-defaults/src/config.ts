@@ -66,6 +66,7 @@ export const DatabaseConfig = {
 export const KafkaConfig = {
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'comma-separated host:port list' }),
   KAFKA_PARTITIONS: Type.Integer({ minimum: 1, maximum: 256, default: 6 }),
+  KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, maximum: 7, default: 1, description: 'replicas of topics a service creates' }),
 };
 
 export const OidcConfig = {

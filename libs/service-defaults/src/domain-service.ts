@@ -55,6 +55,7 @@ export async function runDomainService(
     databasePoolSize: config.DATABASE_POOL_SIZE,
     kafkaBrokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     kafkaPartitions: config.KAFKA_PARTITIONS,
+    kafkaReplicationFactor: config.KAFKA_REPLICATION_FACTOR,
     migrations: definition.migrations,
     logLevel: config.LOG_LEVEL,
     transport: composition.transport,

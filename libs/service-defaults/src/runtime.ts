@@ -19,6 +19,7 @@ export interface RuntimeOptions {
   databasePoolSize?: number;
   kafkaBrokers: string[];
   kafkaPartitions?: number;
+  kafkaReplicationFactor?: number;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function>;
   logLevel?: string;
@@ -63,6 +64,7 @@ export class ServiceRuntime {
         brokers: options.kafkaBrokers,
         logger: this.logger,
         partitions: options.kafkaPartitions,
+        replicationFactor: options.kafkaReplicationFactor,
       });
     this.relay = new OutboxRelay({ dataSource: this.dataSource, transport: this.transport, logger: this.logger });
   }
