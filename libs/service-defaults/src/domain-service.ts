@@ -3,6 +3,7 @@ import { Static, Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
 import { ServiceName } from '@duban/contracts';
 import type { MessageTransport } from '@duban/messaging';
+import type { SeedData } from '@duban/persistence';
 import { BaseConfig, DatabaseConfig, KafkaConfig, loadConfig, OidcConfig } from './config';
 import { BearerAuthGuard } from './http';
 import { OperationsModule } from './health';
@@ -27,6 +28,8 @@ export interface DomainServiceDefinition {
   defaultPort: number;
   migrations: RuntimeOptions['migrations'];
   controllers: NestType<unknown>[];
+  /** Versioned reference data loaded after the migrations (never over an administrator's changes). */
+  seeds?: SeedData[];
   /** Builds the service's own providers and consumers once the runtime exists. */
   compose(runtime: ServiceRuntime): { providers: Provider[]; consumers: ConsumerRegistration[] };
 }
@@ -66,7 +69,7 @@ export async function runDomainService(
     discoveryUrl: config.OIDC_DISCOVERY_URL,
   });
   const { providers, consumers } = definition.compose(runtime);
-  await runtime.start(consumers);
+  await runtime.start(consumers, definition.seeds);
 
   @Module({
     imports: [OperationsModule.forRoot(() => runtime.readiness(), runtime.metrics.registry)],

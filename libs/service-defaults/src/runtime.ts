@@ -9,7 +9,7 @@ import {
   OutboxRelay,
   sleep,
 } from '@duban/messaging';
-import { createDataSource, databaseReady, migrate } from '@duban/persistence';
+import { applySeed, createDataSource, databaseReady, migrate, SeedData } from '@duban/persistence';
 import { createLogger, Logger, ServiceMetrics } from '@duban/telemetry';
 import type { DataSource, MixedList } from 'typeorm';
 
@@ -70,10 +70,15 @@ export class ServiceRuntime {
   }
 
   /** Connects (retrying while the database starts), migrates, and starts publishing. */
-  async start(consumers: ConsumerRegistration[] = []): Promise<void> {
+  async start(consumers: ConsumerRegistration[] = [], seeds: SeedData[] = []): Promise<void> {
     await this.connectDatabase();
     const applied = await migrate(this.dataSource);
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'migrations applied');
+    for (const seed of seeds) {
+      if ((await applySeed(this.dataSource, seed)) === 'applied') {
+        this.logger.info({ seed: seed.name, version: seed.version }, 'seed data loaded');
+      }
+    }
     await this.transport.ensureTopics([this.topic]);
     this.relay.start();
     for (const registration of consumers) {
