@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
+import { Static, Type } from '@sinclair/typebox';
 import { BusTables1763900000050, PostgresBus } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { exitOnSignals, loadConfig, runDomainService, DomainServiceDefinition } from '@duban/service-defaults';
@@ -27,6 +28,11 @@ export const StandaloneConfig = Type.Object({
   SERVICE_PORT_BASE: Type.Integer({ minimum: 1, maximum: 65000, default: 18181, description: 'first of six internal service ports' }),
   LOG_LEVEL: Type.String({ default: 'info' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  DEMO_REPLAY_SPEED: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'above 0, replays Boston 311 traffic at this speed in the background (npm run demo: 600)',
+  }),
 });
 
 const SERVICES: DomainServiceDefinition[] = [
@@ -121,7 +127,10 @@ export async function main(): Promise<void> {
     { handleSignals: false },
   );
 
+  const replay = config.DEMO_REPLAY_SPEED > 0 ? startReplay(config, issuer.issuer) : undefined;
+
   exitOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    replay?.kill('SIGTERM');
     await gateway.stop();
     for (const service of services) await service.stop();
     await bus.close();
@@ -142,6 +151,15 @@ Duban is running (standalone: one process, embedded PostgreSQL, development iden
   A token      TOKEN=$(npm run --silent token -- --user citizen1)
   Try it       curl -s -X POST ${base}/api/v1/cases -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
                  -d '{"title":"Water main leak","description":"Water on the road outside no. 12","category":"water.leak"}'
-Press Ctrl-C to stop.
+${replay ? `  Live cases   Boston 311 traffic replayed at ${config.DEMO_REPLAY_SPEED}x (log: ${join(config.DUBAN_HOME, 'replay.log')})\n` : ''}Press Ctrl-C to stop.
 `);
+}
+
+/** Demo mode: the simulator as a child process, so a fresh install shows live cases. */
+function startReplay(config: Static<typeof StandaloneConfig>, issuer: string): ChildProcess {
+  const log = openSync(join(config.DUBAN_HOME, 'replay.log'), 'a');
+  return spawn(process.execPath, [join(REPO, 'apps', 'simulator', 'dist', 'main.js'), '--speed', String(config.DEMO_REPLAY_SPEED), '--quiet'], {
+    env: { ...process.env, GATEWAY_URL: `http://${config.HTTP_HOST}:${config.HTTP_PORT}`, OIDC_ISSUER_URL: issuer },
+    stdio: ['ignore', log, log],
+  });
 }

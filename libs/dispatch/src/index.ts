@@ -8,6 +8,8 @@ import { DispatchController } from './api/dispatch.controller';
 import { decide } from './domain/routing';
 import { DispatchRepository } from './infrastructure/dispatch.repository';
 import { DispatchSchema1763900000200 } from './infrastructure/1763900000200-dispatch-schema';
+import { DemoOrganisation1763900000210 } from './infrastructure/1763900000210-demo-organisation';
+import { organisationSeed } from './infrastructure/organisation-seed';
 
 /** 分派: a received case gets exactly one responsible unit and person. */
 async function assign(runtime: ServiceRuntime, repository: DispatchRepository, event: AnyEnvelope, tx: EntityManager) {
@@ -37,22 +39,23 @@ async function assign(runtime: ServiceRuntime, repository: DispatchRepository, e
 }
 
 export const dispatchService: DomainServiceDefinition = {
-    service: 'dispatch',
-    defaultPort: 8082,
-    migrations: [DispatchSchema1763900000200],
-    controllers: [DispatchController],
-    compose(runtime) {
-      const repository = new DispatchRepository(runtime.dataSource);
-      return {
-        providers: [{ provide: DispatchRepository, useValue: repository }],
-        consumers: [
-          {
-            topics: [topicOf('intake')],
-            handlers: { [CaseReceived.type]: (event, tx) => assign(runtime, repository, event, tx) },
-          },
-        ],
-      };
-    },
+  service: 'dispatch',
+  defaultPort: 8082,
+  migrations: [DispatchSchema1763900000200, DemoOrganisation1763900000210],
+  seeds: [organisationSeed],
+  controllers: [DispatchController],
+  compose(runtime) {
+    const repository = new DispatchRepository(runtime.dataSource);
+    return {
+      providers: [{ provide: DispatchRepository, useValue: repository }],
+      consumers: [
+        {
+          topics: [topicOf('intake')],
+          handlers: { [CaseReceived.type]: (event, tx) => assign(runtime, repository, event, tx) },
+        },
+      ],
+    };
+  },
 };
 
 /** Runs the service as its own process (apps/dispatch). */

@@ -4,31 +4,34 @@ import { DomainServiceDefinition, runDomainService } from '@duban/service-defaul
 import { CasesController } from './api/cases.controller';
 import { CaseRepository } from './infrastructure/case.repository';
 import { IntakeSchema1763900000100 } from './infrastructure/migrations/1763900000100-intake-schema';
+import { CategoryTaxonomy1763900000110 } from './infrastructure/migrations/1763900000110-category-taxonomy';
+import { categorySeed } from './infrastructure/category-seed';
 
 export const intakeService: DomainServiceDefinition = {
-    service: 'intake',
-    defaultPort: 8081,
-    migrations: [IntakeSchema1763900000100],
-    controllers: [CasesController],
-    compose(runtime) {
-      const cases = new CaseRepository(runtime.dataSource);
-      const project: EventHandler = (event, tx) => cases.project(tx, event);
-      return {
-        providers: [{ provide: CaseRepository, useValue: cases }],
-        // The case view follows every service's lifecycle events (ARCHITECTURE.md: one read, no fan-out).
-        consumers: [
-          {
-            topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('notification')],
-            handlers: {
-              [CaseAssigned.type]: project,
-              [SlaClockStarted.type]: project,
-              [WorkspaceOpened.type]: project,
-              [NotificationDelivered.type]: project,
-            },
+  service: 'intake',
+  defaultPort: 8081,
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110],
+  seeds: [categorySeed],
+  controllers: [CasesController],
+  compose(runtime) {
+    const cases = new CaseRepository(runtime.dataSource);
+    const project: EventHandler = (event, tx) => cases.project(tx, event);
+    return {
+      providers: [{ provide: CaseRepository, useValue: cases }],
+      // The case view follows every service's lifecycle events (ARCHITECTURE.md: one read, no fan-out).
+      consumers: [
+        {
+          topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('notification')],
+          handlers: {
+            [CaseAssigned.type]: project,
+            [SlaClockStarted.type]: project,
+            [WorkspaceOpened.type]: project,
+            [NotificationDelivered.type]: project,
           },
-        ],
-      };
-    },
+        },
+      ],
+    };
+  },
 };
 
 /** Runs the service as its own process (apps/intake). */

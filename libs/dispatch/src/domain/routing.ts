@@ -9,7 +9,7 @@ export interface Unit {
 export interface Post {
   unitId: string;
   username: string;
-  post: 'A' | 'B';
+  post: 'A' | 'B' | 'head';
   absent: boolean;
 }
 

@@ -1,0 +1,59 @@
+import { SeedData } from '@duban/persistence';
+import organisation from '../seed/demo-city.json';
+
+interface DemoCity {
+  version: number;
+  units: { id: string; nameZh: string; nameEn: string; parentId: string | null; kind: string }[];
+  people: { username: string; unitId: string | null; post: 'A' | 'B' | 'head' | null }[];
+  routingRules: { category: string; unitId: string }[];
+}
+
+const data = organisation as DemoCity;
+
+/** Parents before children, so the foreign key to the parent always holds. */
+function treeOrder(units: DemoCity['units']): DemoCity['units'] {
+  const placed = new Set<string>();
+  const ordered: DemoCity['units'] = [];
+  let remaining = [...units];
+  while (remaining.length > 0) {
+    const ready = remaining.filter((u) => u.parentId === null || placed.has(u.parentId));
+    if (ready.length === 0) throw new Error(`units with unknown parents: ${remaining.map((u) => u.id).join(', ')}`);
+    ready.forEach((u) => placed.add(u.id));
+    ordered.push(...ready);
+    remaining = remaining.filter((u) => !placed.has(u.id));
+  }
+  return ordered;
+}
+
+/** The demo city: unit tree, A/B posts and heads, one routing rule per category (src/seed/demo-city.json). */
+export const organisationSeed: SeedData = {
+  name: 'demo-city',
+  version: data.version,
+  async apply(tx) {
+    for (const u of treeOrder(data.units)) {
+      await tx.query(
+        `INSERT INTO units (id, name_zh, name_en, parent_id, kind) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en,
+           parent_id = EXCLUDED.parent_id, kind = EXCLUDED.kind
+         WHERE units.origin = 'seed'`,
+        [u.id, u.nameZh, u.nameEn, u.parentId, u.kind],
+      );
+    }
+    for (const p of data.people) {
+      if (!p.unitId || !p.post) continue;
+      await tx.query(
+        `INSERT INTO unit_posts (unit_id, username, post) VALUES ($1, $2, $3)
+         ON CONFLICT (unit_id, username) DO UPDATE SET post = EXCLUDED.post WHERE unit_posts.origin = 'seed'`,
+        [p.unitId, p.username, p.post],
+      );
+    }
+    for (const r of data.routingRules) {
+      const [current] = await tx.query(`SELECT id, version, unit_id, origin FROM routing_rules WHERE category = $1 AND active`, [r.category]);
+      if (current && (current.origin === 'admin' || current.unit_id === r.unitId)) continue;
+      // A changed rule is a new version; the old one stays for the record of past decisions.
+      const version = current ? current.version + 1 : 1;
+      if (current) await tx.query(`UPDATE routing_rules SET active = false WHERE id = $1 AND version = $2`, [current.id, current.version]);
+      await tx.query(`INSERT INTO routing_rules (id, version, category, unit_id) VALUES ($1, $2, $1, $3)`, [r.category, version, r.unitId]);
+    }
+  },
+};
