@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# `npm start` (local distributed mode): the local stack, a build, and the seven
-# services as separate processes. Stays in the foreground; Ctrl-C stops what it
-# started.
+# `npm run start:distributed`: the local stack, a build, and the seven services
+# as separate processes. Stays in the foreground; Ctrl-C stops what it started.
 set -euo pipefail
 # shellcheck source=deploy/local/services.sh
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
@@ -11,14 +10,21 @@ started_stack=0
 for component in "${DUBAN_COMPONENTS[@]}"; do
   pid_alive "$component" >/dev/null || started_stack=1
 done
+started_services=0
+for name in "${DUBAN_SERVICES[@]}"; do
+  pid_alive "svc-$name" >/dev/null || started_services=1
+done
 stop_all() {
+  local rc=$?
   trap - INT TERM EXIT
+  [[ -n ${sleeper:-} ]] && kill "$sleeper" 2>/dev/null
   say "stopping"
-  bash deploy/local/services-down.sh || true
-  ((started_stack)) && bash deploy/local/stack-down.sh || true
-  exit 0
+  ((started_services)) && { bash deploy/local/services-down.sh || true; }
+  ((started_stack)) && { bash deploy/local/stack-down.sh || true; }
+  exit "$rc"
 }
-trap stop_all INT TERM EXIT
+trap stop_all EXIT
+trap 'exit 0' INT TERM
 
 bash deploy/local/stack-up.sh
 npm run --silent build
@@ -35,4 +41,8 @@ Duban is running.
   Logs          $DUBAN_STACK_DIR/logs/
 Press Ctrl-C to stop.
 INFO
-while true; do sleep 3600 & wait $!; done
+while true; do
+  sleep 3600 &
+  sleeper=$!
+  wait "$sleeper"
+done

@@ -102,6 +102,12 @@ EOF
   local log
   log=$(fresh_log postgres)
   if ((EUID == 0)); then chown "$DUBAN_PG_USER:" "$log"; fi
+  # A postmaster.pid left by a crash or reboot would name a pid that is not (or
+  # no longer) PostgreSQL; with no server running it is stale: remove it, so the
+  # pid read below is the new server's and never another process's.
+  if [[ -e $PG_DATA/postmaster.pid ]] && ! as_pg_user "$PG_NATIVE/bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    rm -f "$PG_DATA/postmaster.pid"
+  fi
   # -W: do not wait here; the health wait below runs in parallel with the others.
   (cd "$PG_DIR" && as_pg_user "$PG_NATIVE/bin/pg_ctl" -D "$PG_DATA" -l "$log" -W -s start)
 
@@ -109,7 +115,8 @@ EOF
   local pid="" i
   for ((i = 0; i < 50; i++)); do
     [[ -s $PG_DATA/postmaster.pid ]] && pid=$(head -n 1 "$PG_DATA/postmaster.pid")
-    [[ -n $pid ]] && break
+    [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == postgres ]] && break
+    pid=""
     sleep 0.1
   done
   if [[ -z $pid ]] || ! pid_write postgres "$pid"; then

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
@@ -46,22 +46,41 @@ function readOptions(): Options {
   };
 }
 
-async function token(issuer: string, username: string): Promise<string> {
-  const response = await fetch(`${issuer}/protocol/openid-connect/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'password', client_id: 'duban-cli', username, password: 'duban-demo' }),
-  }).catch(() => undefined);
-  if (!response?.ok) throw new Error(`cannot get a token for ${username} from ${issuer}: is Duban running (npm start)?`);
-  return ((await response.json()) as { access_token: string }).access_token;
+/** Access tokens per demo user, fetched again shortly before they expire (a replay runs for hours). */
+class Tokens {
+  private readonly cache = new Map<string, { token: string; expiresAt: number }>();
+  constructor(private readonly issuer: string) {}
+
+  async get(username: string, fresh = false): Promise<string> {
+    const cached = this.cache.get(username);
+    if (!fresh && cached && cached.expiresAt - Date.now() > 60_000) return cached.token;
+    const response = await fetch(`${this.issuer}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'password', client_id: 'duban-cli', username, password: 'duban-demo' }),
+    }).catch(() => undefined);
+    if (!response?.ok) throw new Error(`cannot get a token for ${username} from ${this.issuer}: is Duban running (npm start)?`);
+    const body = (await response.json()) as { access_token: string; expires_in?: number };
+    this.cache.set(username, { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 300) * 1000 });
+    return body.access_token;
+  }
 }
+
+/** Hotline, web and app cases are filed by an operator; inspection findings by a supervisor. */
+const FILER: Record<Submission['channel'], string> = { hotline: 'operator1', web: 'operator1', app: 'operator1', inspection: 'supervisor1' };
+
+/** How far through the input the replay is, 0..1 (compressed bytes read, or cases of --limit). */
+let readShare = () => 0;
 
 async function* submissions(options: Options, skipped: Map<string, number>): AsyncGenerator<Submission> {
   const index = categoryIndex(JSON.parse(readFileSync(CATEGORIES, 'utf8')));
-  const parser = createReadStream(options.source)
+  const file = createReadStream(options.source);
+  const size = statSync(options.source).size;
+  let count = 0;
+  readShare = () => (Number.isFinite(options.limit) ? count / options.limit : file.bytesRead / size);
+  const parser = file
     .pipe(createGunzip())
     .pipe(parse({ columns: true, relax_column_count: true, skip_empty_lines: true }));
   let first: number | undefined;
-  let count = 0;
   for await (const row of parser as AsyncIterable<BostonRow>) {
     first ??= parseBostonTime(row.OPEN_DT);
     const s = toSubmission(row, first, index);
@@ -77,9 +96,11 @@ async function* submissions(options: Options, skipped: Map<string, number>): Asy
 
 function progress(summary: ReplaySummary, inFlight: number, bostonMs: number, startedAt: number): string {
   const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
+  const share = Math.min(1, Math.max(0, readShare()));
+  const bar = `[${'#'.repeat(Math.round(share * 24)).padEnd(24, '.')}] ${String(Math.round(share * 100)).padStart(3)}%`;
   const simulated = new Date(bostonMs).toISOString().slice(0, 16).replace('T', ' ');
   const rejected = summary.submitted - summary.accepted - inFlight;
-  return `Boston ${simulated}  submitted ${summary.submitted}  accepted ${summary.accepted}  rejected ${rejected}  in flight ${inFlight}  ${elapsed}s`;
+  return `${bar}  Boston ${simulated}  submitted ${summary.submitted}  accepted ${summary.accepted}  rejected ${rejected}  in flight ${inFlight}  ${elapsed}s`;
 }
 
 async function main(): Promise<void> {
@@ -88,12 +109,9 @@ async function main(): Promise<void> {
     `Replaying ${options.source === FULL_DATA ? 'the Boston 311 cases of Jan–Sep 2015 (../shared)' : `${options.source} (the shipped sample; ../shared not found)`} ` +
       `at ${options.speed}× into ${options.gateway}\n`,
   );
-  const tokens: Record<string, string> = {
-    hotline: await token(options.issuer, 'operator1'),
-    inspection: await token(options.issuer, 'supervisor1'),
-  };
-  tokens.web = tokens.hotline;
-  tokens.app = tokens.hotline;
+  const tokens = new Tokens(options.issuer);
+  await tokens.get('operator1');
+  await tokens.get('supervisor1');
 
   const summary = new ReplaySummary();
   const acceptedIds: { id: string }[] = [];
@@ -107,7 +125,7 @@ async function main(): Promise<void> {
     if (!force && now - lastDraw < (tty ? 200 : 5000)) return;
     lastDraw = now;
     const line = progress(summary, inFlight, lastBoston, startedAt);
-    process.stderr.write(tty ? `\r${line.padEnd(110)}` : `${line}\n`);
+    process.stderr.write(tty ? `\r${line.padEnd(140)}` : `${line}\n`);
   };
   const pending = new Set<Promise<void>>();
 
@@ -115,11 +133,14 @@ async function main(): Promise<void> {
     inFlight += 1;
     summary.submitted += 1;
     try {
-      const response = await fetch(`${options.gateway}/api/v1/cases`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${tokens[s.channel]}`, 'content-type': 'application/json' },
-        body: JSON.stringify(s.body),
-      });
+      const post = async (fresh: boolean) =>
+        fetch(`${options.gateway}/api/v1/cases`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await tokens.get(FILER[s.channel], fresh)}`, 'content-type': 'application/json' },
+          body: JSON.stringify(s.body),
+        });
+      let response = await post(false);
+      if (response.status === 401) response = await post(true);
       const body = (await response.json().catch(() => ({}))) as { id?: string; title?: string; errors?: { field: string; detail: string }[] };
       if (response.status === 201 && body.id) {
         summary.accepted += 1;
@@ -155,7 +176,9 @@ async function main(): Promise<void> {
   const queue = acceptedIds.slice(-2000);
   const workers = Array.from({ length: 16 }, async () => {
     for (let item = queue.pop(); item; item = queue.pop()) {
-      const response = await fetch(`${options.gateway}/api/v1/cases/${item.id}`, { headers: { authorization: `Bearer ${tokens.hotline}` } }).catch(() => undefined);
+      const response = await fetch(`${options.gateway}/api/v1/cases/${item.id}`, {
+        headers: { authorization: `Bearer ${await tokens.get('operator1')}` },
+      }).catch(() => undefined);
       const view = (await response?.json().catch(() => undefined)) as { unitId?: string | null } | undefined;
       ReplaySummary.bump(summary.byUnit, view?.unitId ?? '(not assigned yet)');
     }
@@ -163,6 +186,9 @@ async function main(): Promise<void> {
   await Promise.all(workers);
   process.stdout.write(summary.render());
 }
+
+// Started by the standalone demo mode with an IPC channel: stop when that process is gone.
+if (process.send) process.on('disconnect', () => process.exit(0));
 
 main().catch((error: Error) => {
   process.stderr.write(`\nsimulate: ${error.message}\n`);

@@ -80,7 +80,7 @@ export class DevIssuer {
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
   }
 
-  /** Signs an access token for a demo user (also used by `npm run token` in standalone). */
+  /** Signs an access token for a demo user. */
   async tokenFor(username: string): Promise<string> {
     const user = this.options.users.find((u) => u.username === username);
     if (!user) throw new Error(`no demo user "${username}"`);

@@ -44,14 +44,16 @@ const SERVICES: DomainServiceDefinition[] = [
   notificationService,
 ];
 
+/** The pid of a live earlier run, if any (a pid file naming this very process is stale: a container restart). */
 function alreadyRunning(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
   try {
     process.kill(pid, 0);
     return pid;
-  } catch {
-    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
   }
 }
 
@@ -90,7 +92,8 @@ export async function main(): Promise<void> {
   const bus = new PostgresBus({ dataSource: busDataSource, logger: logger.child({ component: 'bus' }) });
 
   const issuer = new DevIssuer({
-    host: config.HTTP_HOST,
+    // Loopback only, whatever the gateway binds to: it hands out tokens for the demo users.
+    host: '127.0.0.1',
     port: config.ISSUER_PORT,
     keyFile: join(config.DUBAN_HOME, 'issuer-key.json'),
     users: demoUsersFromRealm(join(REPO, 'deploy', 'keycloak', 'duban-realm.json')),
@@ -106,7 +109,7 @@ export async function main(): Promise<void> {
     KAFKA_BROKERS: 'in-process',
   };
   const ports: Record<string, number> = {};
-  const services: { stop(): Promise<void> }[] = [];
+  const services: Awaited<ReturnType<typeof runDomainService>>[] = [];
   for (const [i, definition] of SERVICES.entries()) {
     ports[definition.service] = config.SERVICE_PORT_BASE + i;
     services.push(
@@ -132,12 +135,16 @@ export async function main(): Promise<void> {
   exitOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     replay?.kill('SIGTERM');
     await gateway.stop();
-    for (const service of services) await service.stop();
+    // Every consumer first, then the shared bus (in-flight messages finish), then each service.
+    services.forEach((s) => s.runtime.stopConsumers());
     await bus.close();
+    const results = await Promise.allSettled(services.map((s) => s.stop()));
     await busDataSource.destroy();
     await issuer.stop();
     await postgres.stop();
     rmSync(pidFile, { force: true });
+    const failed = results.filter((r) => r.status === 'rejected');
+    if (failed.length > 0) throw new Error(`${failed.length} service(s) failed to stop cleanly`);
   });
 
   const base = `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
@@ -160,6 +167,7 @@ function startReplay(config: Static<typeof StandaloneConfig>, issuer: string): C
   const log = openSync(join(config.DUBAN_HOME, 'replay.log'), 'a');
   return spawn(process.execPath, [join(REPO, 'apps', 'simulator', 'dist', 'main.js'), '--speed', String(config.DEMO_REPLAY_SPEED), '--quiet'], {
     env: { ...process.env, GATEWAY_URL: `http://${config.HTTP_HOST}:${config.HTTP_PORT}`, OIDC_ISSUER_URL: issuer },
-    stdio: ['ignore', log, log],
+    // The IPC channel closes when this process dies, even by kill -9; the simulator then stops too.
+    stdio: ['ignore', log, log, 'ipc'],
   });
 }

@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import './formats';
 
+/** Text a person wrote: bounded, and without NUL characters (PostgreSQL cannot store them). */
+export const Text = (minLength: number, maxLength: number) =>
+  Type.String({ minLength, maxLength, pattern: '^[^\\u0000]*$' });
+
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
 /** Unit codes are stable, human-readable identifiers of the unit tree (e.g. `housing`). */
@@ -26,9 +30,9 @@ export const GeoPoint = Type.Object(
 );
 export const Location = Type.Object(
   {
-    address: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    address: Type.Optional(Text(1, 300)),
     point: Type.Optional(GeoPoint),
-    district: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+    district: Type.Optional(Text(1, 80)),
   },
   { additionalProperties: false },
 );

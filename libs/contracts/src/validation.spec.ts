@@ -24,6 +24,11 @@ describe('contract validation', () => {
     expect(errors.find((e) => e.field === 'location.point.lat')!.pointer).toBe('/location/point/lat');
   });
 
+  it('refuses NUL characters, which PostgreSQL cannot store', () => {
+    const errors = validationErrors(CreateCaseRequest, { title: 'a\u0000b', description: 'd', category: 'a.b' });
+    expect(errors.map((e) => e.field)).toEqual(['title']);
+  });
+
   it('refuses fields the contract does not know', () => {
     const errors = validationErrors(CreateCaseRequest, { title: 't', description: 'd', category: 'a.b', colour: 'red' });
     expect(errors).toHaveLength(1);

@@ -47,6 +47,8 @@ export function createProxy(options: ProxyOptions) {
     const body = request.body as Buffer | undefined;
     const headers = forwardable(request.headers);
     headers['x-forwarded-for'] = request.ip;
+    // Only the body Fastify actually read is forwarded (none for GET/HEAD), so the length must match it.
+    delete headers['content-length'];
     if (body) headers['content-length'] = String(body.length);
 
     return new Promise<FastifyReply>((resolve) => {
@@ -59,6 +61,10 @@ export function createProxy(options: ProxyOptions) {
         },
       );
       upstreamRequest.on('timeout', () => upstreamRequest.destroy(new Error('upstream timeout')));
+      // A client that goes away frees the upstream socket too.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) upstreamRequest.destroy(new Error('client closed'));
+      });
       upstreamRequest.on('error', (error) => {
         options.logger.warn({ err: error, upstream }, 'upstream request failed');
         if (reply.sent) return;

@@ -13,4 +13,12 @@ describe('routeFor', () => {
     expect(routeFor('/api/v2/cases')).toBeUndefined();
     expect(routeFor('/internal/cases')).toBeUndefined();
   });
+
+  it('refuses dot segments that would leave the public API upstream', () => {
+    expect(routeFor('/api/v1/cases/../../../metrics')).toBeUndefined();
+    expect(routeFor('/api/v1/cases/%2e%2e/%2e%2e/%2e%2e/metrics')).toBeUndefined();
+    expect(routeFor('/api/v1/cases/%2E%2E%5C..%5Chealth')).toBeUndefined();
+    expect(routeFor('/api/v1/cases/./x')).toBeUndefined();
+    expect(routeFor('/api/v1/cases/%E0%A4%A')).toBeUndefined();
+  });
 });

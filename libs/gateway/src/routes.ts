@@ -11,8 +11,19 @@ export const ROUTES: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/v1/notifications', upstream: 'notification' },
 ];
 
-/** The owning service of a request path, matching whole path segments only. */
+/**
+ * The owning service of a request path, matching whole path segments only.
+ * Paths with dot segments (also percent-encoded) are refused: resolved by the
+ * upstream URL, they would step out of the public API (e.g. to /metrics).
+ */
 export function routeFor(url: string): Upstream | undefined {
   const path = url.split('?')[0];
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  if (decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')) return undefined;
   return ROUTES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`))?.upstream;
 }

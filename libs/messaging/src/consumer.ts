@@ -1,3 +1,4 @@
+import { context, propagation, trace } from '@opentelemetry/api';
 import { AnyEnvelope, assertValid, dlqTopicOf, eventDefinition, ValidationFailed } from '@duban/contracts';
 import { isTransientDatabaseError } from '@duban/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -89,14 +90,17 @@ export class IdempotentConsumer {
       this.count('skipped');
       return;
     }
+    // Kafka's instrumentation already runs this inside the consumer span; a transport
+    // without one (the PostgreSQL bus) continues the trace from the message headers.
+    const traced = trace.getSpan(context.active()) ? context.active() : propagation.extract(context.active(), message.headers);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.apply(event, handler);
+        await context.with(traced, () => this.apply(event, handler));
         return;
       } catch (error) {
         if (this.stopping) throw error;
         const transient = isTransientDatabaseError(error);
-        if (!transient && (error instanceof PoisonMessage || attempt >= this.maxAttempts)) {
+        if (!transient && attempt >= this.maxAttempts) {
           await this.deadLetter(message, error, attempt);
           return;
         }

@@ -47,7 +47,7 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes the outbox in commit order. One relay per service publishes at a
+ * Publishes the outbox in the order rows were written. One relay per service publishes at a
  * time (a transaction-scoped advisory lock), so replicas never reorder a
  * case's events; a crash between publish and marking re-publishes, and
  * consumers drop the duplicate by event id.
@@ -60,7 +60,6 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retentionHours: number;
-  private pendingGauge = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
@@ -95,15 +94,10 @@ export class OutboxRelay {
     }
   }
 
-  get lastPendingCount(): number {
-    return this.pendingGauge;
-  }
-
   async pendingCount(): Promise<number> {
     const [row] = await this.options.dataSource.query(
       'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
     );
-    this.pendingGauge = row.n;
     return row.n;
   }
 
@@ -183,7 +177,9 @@ export class OutboxRelay {
           const message: OutgoingMessage = {
             key: row.message_key,
             value: JSON.stringify(row.payload),
-            headers: { 'event-id': row.event_id, 'event-type': row.event_type },
+            // The stored trace context travels too: the Kafka instrumentation replaces it with its
+            // producer span; the PostgreSQL bus carries it as it is.
+            headers: { ...row.headers, 'event-id': row.event_id, 'event-type': row.event_type },
           };
           await context.with(parent, () => this.options.transport.publish(row.topic, [message]));
         }

@@ -96,10 +96,16 @@ export class PostgresBus implements MessageTransport {
       const p = i * 5;
       return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb)`;
     });
-    await this.options.dataSource.query(
-      `INSERT INTO bus_messages (topic, partition, message_key, value, headers) VALUES ${rows.join(', ')}`,
-      values,
-    );
+    // Sequence numbers are drawn at insert, not at commit: without this lock a
+    // later insert could commit first, a reader would move past it, and the
+    // earlier one would never be delivered. One topic's publishes commit in order.
+    await this.options.dataSource.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duban.bus:${topic}`]);
+      await tx.query(
+        `INSERT INTO bus_messages (topic, partition, message_key, value, headers) VALUES ${rows.join(', ')}`,
+        values,
+      );
+    });
     this.published.emit(topic);
   }
 

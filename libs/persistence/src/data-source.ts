@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, MixedList, EntitySchema } from 'typeorm';
+import { DataSource, MixedList, EntitySchema } from 'typeorm';
 
 export interface DataSourceOptions {
   /** postgres://user:password@host:port/database */
@@ -58,8 +58,6 @@ export async function databaseReady(dataSource: DataSource): Promise<boolean> {
     return false;
   }
 }
-
-export type Transaction = EntityManager;
 
 /** Tests must never run against a database that is not named as a test database. */
 export function assertTestDatabase(url: string): void {

@@ -93,13 +93,15 @@ export function exitOnSignals(logger: Logger, timeoutMs: number, stop: () => Pro
       process.exit(1);
     }, timeoutMs);
     hardStop.unref();
+    let code = 0;
     try {
       await stop();
     } catch (err) {
       logger.error({ err }, 'error during shutdown');
+      code = 1;
     } finally {
       await stopTelemetry();
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

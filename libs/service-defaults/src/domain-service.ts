@@ -34,11 +34,6 @@ export interface DomainServiceDefinition {
   compose(runtime: ServiceRuntime): { providers: Provider[]; consumers: ConsumerRegistration[] };
 }
 
-/**
- * Starts one domain service: validated config, database + migrations, outbox
- * relay, idempotent consumers, then the HTTP API with health, metrics and
- * bearer-token verification.
- */
 export interface CompositionOptions {
   /** The message transport to share (standalone: one PostgreSQL bus for every service). */
   transport?: MessageTransport;
@@ -46,6 +41,11 @@ export interface CompositionOptions {
   handleSignals?: boolean;
 }
 
+/**
+ * Starts one domain service: validated config, database + migrations, outbox
+ * relay, idempotent consumers, then the HTTP API with health, metrics and
+ * bearer-token verification.
+ */
 export async function runDomainService(
   definition: DomainServiceDefinition,
   env: NodeJS.ProcessEnv = process.env,

@@ -56,10 +56,14 @@ export function problemFor(error: unknown): HttpProblem {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return Problems.tooLarge();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return Problems.unsupportedMediaType(undefined);
+      return Problems.unsupportedMediaType();
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return Problems.validation([{ pointer: '', field: '(body)', detail: 'body is not valid JSON' }]);
+  }
+  // Text PostgreSQL cannot store (invalid byte sequences) is the input's fault, not ours.
+  if (fastifyError.code === '22021' || fastifyError.code === '22P05') {
+    return Problems.validation([{ pointer: '', field: '(body)', detail: 'text contains characters that cannot be stored' }]);
   }
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
     return Problems.validation([{ pointer: '', field: '(body)', detail: fastifyError.message ?? 'malformed request' }]);

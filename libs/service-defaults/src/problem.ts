@@ -38,8 +38,8 @@ export const Problems = {
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'You may not do this.', detail),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found.', `${what} does not exist or is not visible to you.`),
   tooLarge: () => new HttpProblem(413, 'payload-too-large', 'The request body is too large.', 'Send a smaller body.'),
-  unsupportedMediaType: (type: string | undefined) =>
-    new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type.', `Send application/json, not ${type ?? 'nothing'}.`),
+  unsupportedMediaType: () =>
+    new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type.', 'Send the body as application/json.'),
   unavailable: (detail: string) => new HttpProblem(503, 'unavailable', 'Service temporarily unavailable.', detail),
   internal: () => new HttpProblem(500, 'internal', 'Internal error.', 'The error was logged; nothing was changed.'),
 };

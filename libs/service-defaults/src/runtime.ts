@@ -1,4 +1,3 @@
-import { JwtVerifier } from '@duban/auth';
 import { ServiceName, topicOf } from '@duban/contracts';
 import {
   EventHandler,
@@ -25,7 +24,6 @@ export interface RuntimeOptions {
   logLevel?: string;
   /** Supplied by the standalone mode (in-process bus); defaults to Kafka. */
   transport?: MessageTransport;
-  verifier?: JwtVerifier;
 }
 
 export interface ConsumerRegistration {
@@ -45,6 +43,8 @@ export class ServiceRuntime {
   readonly relay: OutboxRelay;
   readonly topic: string;
   private readonly consumers: IdempotentConsumer[] = [];
+  /** A transport handed in (standalone's shared bus) is stopped by whoever created it. */
+  private readonly ownsTransport: boolean;
   private metricsTimer?: NodeJS.Timeout;
 
   constructor(readonly options: RuntimeOptions) {
@@ -57,6 +57,7 @@ export class ServiceRuntime {
       migrations: [MessagingTables1763900000000, ...(options.migrations as unknown[] as never[])],
       poolSize: options.databasePoolSize,
     });
+    this.ownsTransport = !options.transport;
     this.transport =
       options.transport ??
       new KafkaTransport({
@@ -109,14 +110,21 @@ export class ServiceRuntime {
     return { database, kafka };
   }
 
+  /** Makes this service's consumers give up retrying, so the transport can stop after in-flight messages. */
+  stopConsumers(): void {
+    this.consumers.forEach((c) => c.stop());
+  }
+
   /** Stops consuming (in-flight messages finish), publishes what is left in the outbox, closes connections. */
   async stop(): Promise<void> {
     clearInterval(this.metricsTimer);
-    this.consumers.forEach((c) => c.stop());
-    await this.transport.stopConsuming().catch((err) => this.logger.warn({ err }, 'stopping consumers failed'));
+    this.stopConsumers();
+    if (this.ownsTransport) {
+      await this.transport.stopConsuming().catch((err) => this.logger.warn({ err }, 'stopping consumers failed'));
+    }
     // Whatever the relay cannot publish now stays in the outbox for the next start.
     await this.relay.stop().catch((err) => this.logger.warn({ err }, 'outbox relay stop failed'));
-    await this.transport.close().catch((err) => this.logger.warn({ err }, 'transport close failed'));
+    if (this.ownsTransport) await this.transport.close().catch((err) => this.logger.warn({ err }, 'transport close failed'));
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 

@@ -7,15 +7,10 @@ export const Attr = {
   unitId: 'duban.unit.id',
   tier: 'duban.tier',
   category: 'duban.category',
-  eventType: 'duban.event.type',
-  eventId: 'duban.event.id',
-  consumerGroup: 'duban.consumer.group',
 } as const;
 
 export const Metric = {
   httpRequestDuration: 'duban_http_request_duration_seconds',
   eventsConsumed: 'duban_events_consumed_total',
   outboxPending: 'duban_outbox_pending',
-  slaTimersDue: 'duban_sla_timers_due',
-  notificationsFailed: 'duban_notifications_failed_total',
 } as const;

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
-import { BearerAuthGuard, CurrentPrincipal, Problems, ServiceRuntime } from '@duban/service-defaults';
+import { UnitCode } from '@duban/contracts';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
 import { hasRole, Principal } from '@duban/auth';
 
 @Controller('api/v1/assessment/units')
@@ -19,7 +20,7 @@ export class UnitsController {
 
   /** One unit's open cases: its own staff, assessors and supervisors. */
   @Get(':unitId')
-  async one(@Param('unitId') unitId: string, @CurrentPrincipal() principal: Principal) {
+  async one(@Param('unitId', new SchemaPipe(UnitCode)) unitId: string, @CurrentPrincipal() principal: Principal) {
     if (principal.unitId !== unitId && !hasRole(principal, 'assessor', 'supervisor', 'admin')) {
       throw Problems.forbidden("You may see your own unit's figures only.");
     }

@@ -1,11 +1,11 @@
 import { Static, Type } from '@sinclair/typebox';
-import { CategoryCode, Channel, Location, Tier, Timestamp, UnitCode, Uuid } from '../common';
+import { CategoryCode, Channel, Location, Text, Tier, Timestamp, UnitCode, Uuid } from '../common';
 
 /** Body of POST /api/v1/cases. Every field is bounded; unknown fields are refused. */
 export const CreateCaseRequest = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 200 }),
-    description: Type.String({ minLength: 1, maxLength: 5000 }),
+    title: Text(1, 200),
+    description: Text(1, 5000),
     category: CategoryCode,
     channel: Type.Optional(Channel),
     location: Type.Optional(Location),
@@ -48,16 +48,3 @@ export const CaseView = Type.Object({
   timeline: Type.Array(TimelineEntry),
 });
 export type CaseView = Static<typeof CaseView>;
-
-/** RFC 9457 problem details, with our field-level extension `errors`. */
-export const Problem = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  detail: Type.Optional(Type.String()),
-  instance: Type.Optional(Type.String()),
-  errors: Type.Optional(
-    Type.Array(Type.Object({ pointer: Type.String(), field: Type.String(), detail: Type.String() })),
-  ),
-});
-export type Problem = Static<typeof Problem>;

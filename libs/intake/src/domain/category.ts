@@ -11,8 +11,9 @@ export interface Category {
 }
 
 /**
- * The categories the walking skeleton ships with. The full taxonomy (issue 3)
- * replaces this list with versioned seed data; the shape stays.
+ * The categories of the first schema migration (kept as it was: migrations
+ * never change). The full taxonomy is seed data (src/seed/categories.json),
+ * which updates these rows on start.
  */
 export const STARTER_CATEGORIES: readonly Category[] = [
   { code: 'water.leak', nameZh: '供水管道漏水', nameEn: 'Water main leak', tier: 'immediate' },
