@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { eventually, stack, tokenFor } from '@duban/testing';
+
+jest.setTimeout(240_000);
+
+const ROOT = resolve(__dirname, '../../..');
+const STACK_DIR = process.env.DUBAN_STACK_DIR ?? join(ROOT, '.duban', 'stack');
+const EXPECTED = ['case.assigned', 'case.received', 'case.workspace-opened', 'notification.delivered', 'sla.clock-started'];
+
+function pidOf(name: string): number {
+  return Number(readFileSync(join(STACK_DIR, 'pids', `${name}.pid`), 'utf8').split(' ')[0]);
+}
+
+async function killed(pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL');
+  await eventually(async () => {
+    try {
+      process.kill(pid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
+}
+
+async function expectCarriedOn(ids: string[], token: string): Promise<void> {
+  for (const id of ids) {
+    const view = await eventually(
+      async () => {
+        const r = await fetch(`${stack.gatewayUrl}/api/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
+        const c = (await r.json()) as { status: string; timeline: { type: string }[] };
+        const seen = new Set(c.timeline.map((t) => t.type));
+        return EXPECTED.every((t) => seen.has(t)) ? c : undefined;
+      },
+      120_000,
+      500,
+    );
+    expect(view.status).toBe('assigned');
+    expect(view.timeline.map((t) => t.type).sort()).toEqual(EXPECTED);
+  }
+  const handler = await tokenFor('handler-housing-a');
+  const inbox = (await (await fetch(`${stack.gatewayUrl}/api/v1/notifications`, { headers: { authorization: `Bearer ${handler}` } })).json()) as {
+    notifications: { caseId: string }[];
+  };
+  for (const id of ids) expect(inbox.notifications.filter((n) => n.caseId === id)).toHaveLength(1);
+}
+
+describe('distributed: processes die during a burst of submissions', () => {
+  it('keeps accepting cases, and after the broker is back every accepted case carries on, each step once', async () => {
+    const operator = await tokenFor('operator1');
+    const accepted: string[] = [];
+    const submit = async (i: number) => {
+      const r = await fetch(`${stack.gatewayUrl}/api/v1/cases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `Outage ${i}`, description: 'Filed while the broker is down', category: 'housing.repair' }),
+      });
+      expect(r.status).toBe(201);
+      accepted.push(((await r.json()) as { id: string }).id);
+    };
+
+    await Promise.all(Array.from({ length: 10 }, (_, i) => submit(i)));
+    // kill -9 the broker the local stack started.
+    await killed(pidOf('kafka'));
+    // Intake answers from its own database and outbox: no broker needed to accept a case.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => submit(100 + i)));
+
+    // The stack script starts what is missing (the broker) and waits for it to be healthy.
+    execFileSync('bash', [join(ROOT, 'deploy', 'local', 'stack-up.sh')], { stdio: 'ignore', env: { ...process.env, DUBAN_STACK_DIR: STACK_DIR } });
+    await expectCarriedOn(accepted, operator);
+  });
+
+  it('loses and duplicates nothing when dispatch and notification are killed mid-stream and restarted', async () => {
+    const operator = await tokenFor('operator1');
+    const accepted: string[] = [];
+    const submit = async (i: number) => {
+      const r = await fetch(`${stack.gatewayUrl}/api/v1/cases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `Crash ${i}`, description: 'Filed while services crash', category: 'housing.repair' }),
+      });
+      expect(r.status).toBe(201);
+      accepted.push(((await r.json()) as { id: string }).id);
+    };
+    const burst = Promise.all(Array.from({ length: 30 }, (_, i) => submit(i)));
+    await new Promise((r) => setTimeout(r, 150));
+    await Promise.all([killed(pidOf('svc-dispatch')), killed(pidOf('svc-notification'))]);
+    await burst;
+    // services-up starts the missing services and waits until they are ready.
+    execFileSync('bash', [join(ROOT, 'deploy', 'local', 'services-up.sh')], { stdio: 'ignore', env: { ...process.env, DUBAN_STACK_DIR: STACK_DIR } });
+    await expectCarriedOn(accepted, operator);
+  });
+});
