@@ -153,6 +153,30 @@ describe('one case through all six services', () => {
     expect(await countCases()).toBe(before);
   });
 
+  it('returns the same case for a retried POST with the same Idempotency-Key, also when retries race', async () => {
+    const before = await countCases();
+    const key = `retry-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const body = JSON.stringify({ title: 'Broken streetlight', description: 'Dark since Monday.', category: 'public-works.streetlight' });
+    const post = (b: string, k = key) =>
+      api('/api/v1/cases', { method: 'POST', token: citizen, body: b, headers: { 'idempotency-key': k } });
+    const [a, b, c] = await Promise.all([post(body), post(body), post(body)]);
+    expect([a.status, b.status, c.status]).toEqual([201, 201, 201]);
+    expect(new Set([a.body.id, b.body.id, c.body.id]).size).toBe(1);
+    const later = await post(body);
+    expect(later.status).toBe(201);
+    expect(later.body.id).toBe(a.body.id);
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(await countCases()).toBe(before + 1);
+
+    const different = await post(JSON.stringify({ title: 'Something else', description: 'x', category: 'public-works.streetlight' }));
+    expect(different.status).toBe(422);
+    expect(different.headers.get('content-type')).toContain('application/problem+json');
+    const badKey = await post(body, 'has spaces in it');
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.errors[0].field).toBe('Idempotency-Key');
+    expect(await countCases()).toBe(before + 1);
+  });
+
   it('answers 401 problem+json without a valid token, at the gateway and at the service', async () => {
     const none = await api('/api/v1/cases', { method: 'POST', body: JSON.stringify({ title: 't' }) });
     expect(none.status).toBe(401);

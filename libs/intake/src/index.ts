@@ -6,11 +6,12 @@ import { CaseRepository } from './infrastructure/case.repository';
 import { IntakeSchema1763900000100 } from './infrastructure/migrations/1763900000100-intake-schema';
 import { CategoryTaxonomy1763900000110 } from './infrastructure/migrations/1763900000110-category-taxonomy';
 import { categorySeed } from './infrastructure/category-seed';
+import { IdempotencyKeys1763900000120 } from './infrastructure/migrations/1763900000120-idempotency-keys';
 
 export const intakeService: DomainServiceDefinition = {
   service: 'intake',
   defaultPort: 8081,
-  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110],
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120],
   seeds: [categorySeed],
   controllers: [CasesController],
   compose(runtime) {

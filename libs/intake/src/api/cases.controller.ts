@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
 import { CaseReceived, CaseView, CreateCaseRequest, newEvent } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
 import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, HttpProblem, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
 
 type Channel = NonNullable<CreateCaseRequest['channel']>;
@@ -20,6 +20,8 @@ const CHANNEL_ROLES: Record<Channel, Principal['roles']> = {
   leader: ['supervisor', 'admin'],
   inspection: ['supervisor', 'admin'],
 };
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Staff who may read any case; handlers and unit heads read their own unit's cases. */
 const READ_ANY = ['operator', 'dispatcher', 'supervisor', 'assessor', 'admin'] as const;
@@ -38,8 +40,19 @@ export class CasesController {
   async create(
     @Body(new SchemaPipe(CreateCaseRequest)) body: CreateCaseRequest,
     @CurrentPrincipal() principal: Principal,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CaseView> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw Problems.validation([
+        { pointer: '', field: 'Idempotency-Key', detail: 'must be 1 to 200 visible ASCII characters (a UUID is a good key)' },
+      ]);
+    }
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    if (idempotencyKey) {
+      const replay = await this.replay(principal, idempotencyKey, requestHash, reply);
+      if (replay) return replay;
+    }
     const channel: Channel = body.channel ?? (hasRole(principal, 'operator') ? 'hotline' : 'web');
     if (!hasRole(principal, ...CHANNEL_ROLES[channel])) {
       throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
@@ -69,7 +82,16 @@ export class CasesController {
       },
     });
     const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${category.tier}`;
-    await this.runtime.dataSource.transaction(async (tx) => {
+    const created = await this.runtime.dataSource.transaction(async (tx) => {
+      if (idempotencyKey) {
+        // Concurrent retries with one key meet here: the second waits for the first to commit, then finds its row.
+        const claimed = await tx.query(
+          `INSERT INTO idempotency_keys (subject, key, request_hash, case_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (subject, key) DO NOTHING RETURNING case_id`,
+          [principal.subject, idempotencyKey, requestHash, id],
+        );
+        if (claimed.length === 0) return false;
+      }
       await this.cases.insert(
         tx,
         {
@@ -86,7 +108,13 @@ export class CasesController {
         event.id,
       );
       await enqueue(tx, this.runtime.topic, [event]);
+      return true;
     });
+    if (!created) {
+      const replay = await this.replay(principal, idempotencyKey!, requestHash, reply);
+      if (replay) return replay;
+      throw Problems.internal();
+    }
     this.runtime.relay.wake();
     void reply.header('location', `/api/v1/cases/${id}`);
     return {
@@ -107,6 +135,27 @@ export class CasesController {
         { eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary },
       ],
     };
+  }
+
+  /** The case an earlier request with this key created, answered again; a different request under the same key is refused. */
+  private async replay(principal: Principal, key: string, requestHash: string, reply: FastifyReply): Promise<CaseView | undefined> {
+    const [row] = await this.runtime.dataSource.query(
+      'SELECT request_hash, case_id FROM idempotency_keys WHERE subject = $1 AND key = $2',
+      [principal.subject, key],
+    );
+    if (!row) return undefined;
+    if (row.request_hash !== requestHash) {
+      throw new HttpProblem(
+        422,
+        'idempotency-key-reused',
+        'This Idempotency-Key was used for a different request.',
+        'Use a new key for a new case; resend the identical body to get the case the key created.',
+      );
+    }
+    const stored = await this.cases.find(row.case_id);
+    if (!stored) throw Problems.internal();
+    void reply.header('location', `/api/v1/cases/${row.case_id}`).header('idempotent-replayed', 'true');
+    return stored.view;
   }
 
   @Get(':id')
