@@ -153,6 +153,29 @@ describe('one case through all six services', () => {
     expect(await countCases()).toBe(before);
   });
 
+  it('recognises the category from the text and raises the tier on safety words', async () => {
+    const recognised = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ title: '噪音扰民', description: '楼上每天深夜噪音很大，影响休息。' }),
+    });
+    expect(recognised.status).toBe(201);
+    expect(recognised.body).toMatchObject({ category: 'environment.noise', tier: 'general' });
+    expect(recognised.body.timeline[0].summary).toContain('category recognised from');
+
+    const urgent = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ title: 'Streetlight pole damaged', description: 'The pole leans over the pavement, it is dangerous.', category: 'public-works.streetlight' }),
+    });
+    expect(urgent.status).toBe(201);
+    expect(urgent.body).toMatchObject({ category: 'public-works.streetlight', tier: 'immediate' });
+
+    const unknown = await api('/api/v1/cases', { method: 'POST', token: citizen, body: JSON.stringify({ title: 'Hello', description: 'Just saying hi.' }) });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'category' })]);
+  });
+
   it('returns the same case for a retried POST with the same Idempotency-Key, also when retries race', async () => {
     const before = await countCases();
     const key = `retry-${Date.now()}-${Math.random().toString(36).slice(2)}`;

@@ -20,6 +20,16 @@ export const CaseReceived = defineEvent(
       location: Type.Optional(Location),
       receivedAt: Timestamp,
       traceId: Type.Optional(Type.String({ maxLength: 32 })),
+      classification: Type.Optional(
+        Type.Object(
+          {
+            method: Type.Union([Type.Literal('explicit'), Type.Literal('keywords')]),
+            keywords: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }),
+            urgency: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false },
   ),

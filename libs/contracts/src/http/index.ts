@@ -6,7 +6,8 @@ export const CreateCaseRequest = Type.Object(
   {
     title: Text(1, 200),
     description: Text(1, 5000),
-    category: CategoryCode,
+    /** Omitted: recognised from the title and description (zh-CN and en keywords). */
+    category: Type.Optional(CategoryCode),
     channel: Type.Optional(Channel),
     location: Type.Optional(Location),
   },

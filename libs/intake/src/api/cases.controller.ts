@@ -7,6 +7,8 @@ import { BearerAuthGuard, CurrentPrincipal, HttpProblem, Problems, SchemaPipe, S
 import type { FastifyReply } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
+import { Category } from '../domain/category';
+import { classify, urgencyKeywords } from '../domain/classification';
 
 type Channel = NonNullable<CreateCaseRequest['channel']>;
 
@@ -57,13 +59,14 @@ export class CasesController {
     if (!hasRole(principal, ...CHANNEL_ROLES[channel])) {
       throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
     }
-    const category = await this.cases.findCategory(body.category);
-    if (!category) {
-      throw Problems.validation([{ pointer: '/category', field: 'category', detail: `unknown category "${body.category}"` }]);
-    }
+    const text = `${body.title}\n${body.description}`;
+    const { category, matched } = await this.categoryOf(body.category, text);
+    // Urgency and safety words make any case an emergency, whatever its category's default.
+    const urgency = urgencyKeywords(text);
+    const tier = urgency.length > 0 ? 'immediate' : category.tier;
     const id = randomUUID();
     const traceId = currentTraceId() ?? null;
-    setSpanAttributes({ [Attr.caseId]: id, [Attr.category]: category.code, [Attr.tier]: category.tier });
+    setSpanAttributes({ [Attr.caseId]: id, [Attr.category]: category.code, [Attr.tier]: tier });
     const receivedAt = new Date();
     const event = newEvent(CaseReceived, {
       caseId: id,
@@ -73,15 +76,20 @@ export class CasesController {
         title: body.title,
         description: body.description,
         category: category.code,
-        tier: category.tier,
+        tier,
         channel,
         reporter: { subject: principal.subject, username: principal.username },
         ...(body.location ? { location: body.location } : {}),
         receivedAt: receivedAt.toISOString(),
         ...(traceId ? { traceId } : {}),
+        classification: { method: body.category ? 'explicit' : 'keywords', keywords: matched, urgency },
       },
     });
-    const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${category.tier}`;
+    const how = [
+      matched.length > 0 ? `category recognised from: ${matched.join(', ')}` : '',
+      urgency.length > 0 ? `immediate because of: ${urgency.join(', ')}` : '',
+    ].filter(Boolean);
+    const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${tier}${how.length ? ` (${how.join('; ')})` : ''}`;
     const created = await this.runtime.dataSource.transaction(async (tx) => {
       if (idempotencyKey) {
         // Concurrent retries with one key meet here: the second waits for the first to commit, then finds its row.
@@ -97,7 +105,8 @@ export class CasesController {
         {
           ...body,
           id,
-          tier: category.tier,
+          category: category.code,
+          tier,
           channel,
           reporterSubject: principal.subject,
           reporterUsername: principal.username,
@@ -122,7 +131,7 @@ export class CasesController {
       title: body.title,
       description: body.description,
       category: category.code,
-      tier: category.tier,
+      tier,
       channel,
       status: 'received',
       unitId: null,
@@ -135,6 +144,23 @@ export class CasesController {
         { eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary },
       ],
     };
+  }
+
+  /** The category named in the request, or the one its text's keywords point to. */
+  private async categoryOf(code: string | undefined, text: string): Promise<{ category: Category; matched: string[] }> {
+    const categories = await this.cases.allCategories();
+    if (code) {
+      const category = categories.get(code);
+      if (!category) throw Problems.validation([{ pointer: '/category', field: 'category', detail: `unknown category "${code}"` }]);
+      return { category, matched: [] };
+    }
+    const found = classify(text, [...categories.values()]);
+    if (!found) {
+      throw Problems.validation([
+        { pointer: '/category', field: 'category', detail: 'no category could be recognised in the title or description; name one' },
+      ]);
+    }
+    return { category: categories.get(found.category)!, matched: found.matched };
   }
 
   /** The case an earlier request with this key created, answered again; a different request under the same key is refused. */

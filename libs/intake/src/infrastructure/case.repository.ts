@@ -1,10 +1,12 @@
 import { AnyEnvelope, CaseView, CreateCaseRequest } from '@duban/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Category } from '../domain/category';
+import { KeywordCategory } from '../domain/classification';
 import { describeEvent, laterStatus, CaseStatus } from '../domain/case-view';
 
 export interface NewCase extends CreateCaseRequest {
   id: string;
+  category: string;
   tier: Category['tier'];
   channel: NonNullable<CreateCaseRequest['channel']>;
   reporterSubject: string;
@@ -39,19 +41,23 @@ const CATEGORY_CACHE_MS = 30_000;
 
 /** Intake's cases and the case view (read model) it keeps from everyone's events. */
 export class CaseRepository {
-  private categories?: { loadedAt: number; byCode: Map<string, Category> };
+  private categories?: { loadedAt: number; byCode: Map<string, KeywordCategory & Category> };
 
   constructor(private readonly dataSource: DataSource) {}
 
   /** Categories change rarely and are read on every submission: kept in memory for 30 s. */
   async findCategory(code: string): Promise<Category | undefined> {
+    return (await this.allCategories()).get(code);
+  }
+
+  async allCategories(): Promise<Map<string, KeywordCategory & Category>> {
     if (!this.categories || Date.now() - this.categories.loadedAt > CATEGORY_CACHE_MS) {
-      const rows: Category[] = await this.dataSource.query(
-        'SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier FROM categories',
+      const rows: (KeywordCategory & Category)[] = await this.dataSource.query(
+        'SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier, keywords FROM categories ORDER BY code',
       );
       this.categories = { loadedAt: Date.now(), byCode: new Map(rows.map((c) => [c.code, c])) };
     }
-    return this.categories.byCode.get(code);
+    return this.categories.byCode;
   }
 
   async insert(tx: EntityManager, c: NewCase, summary: string, eventId: string): Promise<void> {
