@@ -176,6 +176,44 @@ describe('one case through all six services', () => {
     expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'category' })]);
   });
 
+  it('lets a dispatcher reclassify a case, audited, and re-times its clock', async () => {
+    const created = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ title: 'Streetlight out', description: 'Dark corner at the bus stop.', category: 'public-works.streetlight' }),
+    });
+    const id = created.body.id;
+    const first = await eventually(async () => {
+      const r = await api(`/api/v1/cases/${id}`, { token: citizen });
+      return r.body.deadline ? (r.body as CaseView) : undefined;
+    });
+
+    const refused = await api(`/api/v1/cases/${id}/reclassify`, {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ category: 'water.leak', reason: 'I think it is urgent' }),
+    });
+    expect(refused.status).toBe(403);
+
+    const dispatcher = await tokenFor('dispatcher1');
+    const changed = await api(`/api/v1/cases/${id}/reclassify`, {
+      method: 'POST',
+      token: dispatcher,
+      body: JSON.stringify({ category: 'public-works.streetlight', tier: 'immediate', reason: 'Live cable exposed at the pole' }),
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ category: 'public-works.streetlight', tier: 'immediate' });
+
+    // Escalation re-times the clock from the same start with the immediate limit: the deadline moves.
+    const retimed = await eventually(async () => {
+      const r = await api(`/api/v1/cases/${id}`, { token: citizen });
+      const clocks = (r.body as CaseView).timeline.filter((t) => t.type === 'sla.clock-started');
+      return clocks.length === 2 ? (r.body as CaseView) : undefined;
+    });
+    expect(retimed.deadline).not.toBe(first.deadline);
+    expect(retimed.timeline.find((t) => t.type === 'case.reclassified')!.summary).toContain('Live cable exposed');
+  });
+
   it('returns the same case for a retried POST with the same Idempotency-Key, also when retries race', async () => {
     const before = await countCases();
     const key = `retry-${Date.now()}-${Math.random().toString(36).slice(2)}`;

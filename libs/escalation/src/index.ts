@@ -1,57 +1,61 @@
 import { defaultCalendar } from '@duban/calendar';
-import { CaseAssigned, EventOf, newEvent, SlaClockStarted, topicOf } from '@duban/contracts';
-import { enqueue } from '@duban/messaging';
+import { CaseAssigned, CaseReclassified, EventOf, topicOf } from '@duban/contracts';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
-import { randomUUID } from 'node:crypto';
 import { ClocksController } from './api/clocks.controller';
-import { dueAt, FIRST_STAGE_POLICIES } from './domain/sla-policy';
+import { Tier } from './domain/sla-policy';
 import { EscalationSchema1763900000300 } from './infrastructure/1763900000300-escalation-schema';
+import { CaseTiers1763900000310 } from './infrastructure/1763900000310-case-tiers';
+import { startFirstStageClock } from './infrastructure/clocks';
 
 const calendar = defaultCalendar();
 
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310],
   controllers: [ClocksController],
   compose(runtime) {
     return {
       providers: [],
       consumers: [
         {
-          topics: [topicOf('dispatch')],
+          topics: [topicOf('dispatch'), topicOf('intake')],
           handlers: {
-            // An assignment starts the first stage's clock; the clock is a stored row with its due time.
+            // An assignment starts the first stage's clock, on the tier the case has now.
             [CaseAssigned.type]: async (event, tx) => {
               const assigned = event as EventOf<typeof CaseAssigned>;
-              const policy = FIRST_STAGE_POLICIES[assigned.data.tier];
-              const running = await tx.query(
-                `SELECT 1 FROM sla_clocks WHERE case_id = $1 AND stage = $2 AND state = 'running'`,
-                [assigned.caseId, policy.stage],
-              );
+              const running = await tx.query(`SELECT 1 FROM sla_clocks WHERE case_id = $1 AND state = 'running'`, [assigned.caseId]);
               if (running.length > 0) return;
-              const startedAt = new Date(assigned.occurredAt);
-              const due = dueAt(policy, startedAt, calendar);
-              const clockId = randomUUID();
+              const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [assigned.caseId]);
+              await startFirstStageClock(tx, runtime.topic, calendar, {
+                caseId: assigned.caseId,
+                unitId: assigned.data.unitId,
+                tier: known?.tier ?? assigned.data.tier,
+                startedAt: new Date(assigned.occurredAt),
+              });
+            },
+            // A new tier re-times the running clock: same start, the new tier's limit.
+            [CaseReclassified.type]: async (event, tx) => {
+              const reclassified = event as EventOf<typeof CaseReclassified>;
               await tx.query(
-                `INSERT INTO sla_clocks (id, case_id, unit_id, stage, tier, policy, started_at, due_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-                [clockId, assigned.caseId, assigned.data.unitId, policy.stage, policy.tier, policy.id, startedAt, due],
+                `INSERT INTO case_tiers (case_id, tier, changed_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (case_id) DO UPDATE SET tier = EXCLUDED.tier, changed_at = EXCLUDED.changed_at
+                 WHERE case_tiers.changed_at <= EXCLUDED.changed_at`,
+                [reclassified.caseId, reclassified.data.toTier, reclassified.occurredAt],
               );
-              await enqueue(tx, runtime.topic, [
-                newEvent(SlaClockStarted, {
-                  caseId: assigned.caseId,
-                  unitId: assigned.data.unitId,
-                  data: {
-                    clockId,
-                    stage: policy.stage,
-                    tier: policy.tier,
-                    startedAt: startedAt.toISOString(),
-                    dueAt: due.toISOString(),
-                    policy: policy.id,
-                  },
-                }),
-              ]);
+              // For UPDATE … RETURNING the driver answers [rows, affected count].
+              const [cancelled]: [{ unit_id: string; started_at: Date; tier: Tier }[], number] = await tx.query(
+                `UPDATE sla_clocks SET state = 'cancelled' WHERE case_id = $1 AND state = 'running' RETURNING unit_id, started_at, tier`,
+                [reclassified.caseId],
+              );
+              const [clock] = cancelled;
+              if (!clock) return;
+              await startFirstStageClock(tx, runtime.topic, calendar, {
+                caseId: reclassified.caseId,
+                unitId: clock.unit_id,
+                tier: reclassified.data.toTier,
+                startedAt: clock.started_at,
+              });
             },
           },
         },

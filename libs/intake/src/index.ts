@@ -7,11 +7,12 @@ import { IntakeSchema1763900000100 } from './infrastructure/migrations/176390000
 import { CategoryTaxonomy1763900000110 } from './infrastructure/migrations/1763900000110-category-taxonomy';
 import { categorySeed } from './infrastructure/category-seed';
 import { IdempotencyKeys1763900000120 } from './infrastructure/migrations/1763900000120-idempotency-keys';
+import { Reclassifications1763900000130 } from './infrastructure/migrations/1763900000130-reclassifications';
 
 export const intakeService: DomainServiceDefinition = {
   service: 'intake',
   defaultPort: 8081,
-  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120],
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130],
   seeds: [categorySeed],
   controllers: [CasesController],
   compose(runtime) {

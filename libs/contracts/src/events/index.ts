@@ -35,6 +35,24 @@ export const CaseReceived = defineEvent(
   ),
 );
 
+export const CaseReclassified = defineEvent(
+  'case.reclassified',
+  1,
+  'intake',
+  'A dispatcher changed the category or tier of a case; time limits are recomputed from the original start.',
+  Type.Object(
+    {
+      fromCategory: CategoryCode,
+      toCategory: CategoryCode,
+      fromTier: Tier,
+      toTier: Tier,
+      reason: Type.String({ maxLength: 1000 }),
+      by: Username,
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const CaseAssigned = defineEvent(
   'case.assigned',
   1,
@@ -103,6 +121,7 @@ export const NotificationDelivered = defineEvent(
 /** Every event the platform knows, by type; the source of the AsyncAPI document. */
 export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseReceived,
+  CaseReclassified,
   CaseAssigned,
   SlaClockStarted,
   WorkspaceOpened,

@@ -15,6 +15,18 @@ export const CreateCaseRequest = Type.Object(
 );
 export type CreateCaseRequest = Static<typeof CreateCaseRequest>;
 
+/** Body of POST /api/v1/cases/{id}/reclassify (dispatchers and supervisors). */
+export const ReclassifyRequest = Type.Object(
+  {
+    category: CategoryCode,
+    /** Only to override the category's default tier (e.g. a leader's priority). */
+    tier: Type.Optional(Tier),
+    reason: Text(1, 1000),
+  },
+  { additionalProperties: false },
+);
+export type ReclassifyRequest = Static<typeof ReclassifyRequest>;
+
 export const TimelineEntry = Type.Object({
   eventId: Uuid,
   type: Type.String(),

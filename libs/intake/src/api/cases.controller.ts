@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
-import { CaseReceived, CaseView, CreateCaseRequest, newEvent } from '@duban/contracts';
+import { CaseReceived, CaseReclassified, CaseView, CreateCaseRequest, newEvent, ReclassifyRequest } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
 import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
@@ -181,6 +181,49 @@ export class CasesController {
     const stored = await this.cases.find(row.case_id);
     if (!stored) throw Problems.internal();
     void reply.header('location', `/api/v1/cases/${row.case_id}`).header('idempotent-replayed', 'true');
+    return stored.view;
+  }
+
+  /** Reclassification by a dispatcher: category and tier change, audited, and the clocks are re-timed by escalation. */
+  @Post(':id/reclassify')
+  @HttpCode(200)
+  async reclassify(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') })) id: string,
+    @Body(new SchemaPipe(ReclassifyRequest)) body: ReclassifyRequest,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CaseView> {
+    if (!hasRole(principal, 'dispatcher', 'supervisor', 'admin')) throw Problems.forbidden('Only dispatchers and supervisors reclassify cases.');
+    const category = await this.cases.findCategory(body.category);
+    if (!category) throw Problems.validation([{ pointer: '/category', field: 'category', detail: `unknown category "${body.category}"` }]);
+    const tier = body.tier ?? category.tier;
+    await this.runtime.dataSource.transaction(async (tx) => {
+      const [current] = await tx.query('SELECT category, tier FROM cases WHERE id = $1 FOR UPDATE', [id]);
+      if (!current) throw Problems.notFound('This case');
+      if (current.category === category.code && current.tier === tier) {
+        throw Problems.validation([{ pointer: '/category', field: 'category', detail: 'the case already has this category and tier' }]);
+      }
+      const event = newEvent(CaseReclassified, {
+        caseId: id,
+        unitId: null,
+        data: { fromCategory: current.category, toCategory: category.code, fromTier: current.tier, toTier: tier, reason: body.reason, by: principal.username },
+      });
+      await tx.query('UPDATE cases SET category = $2, tier = $3 WHERE id = $1', [id, category.code, tier]);
+      await tx.query(
+        `INSERT INTO case_reclassifications (case_id, from_category, to_category, from_tier, to_tier, reason, changed_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [id, current.category, category.code, current.tier, tier, body.reason, principal.username],
+      );
+      await tx.query(
+        `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
+         VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`,
+        [event.id, id, event.type, event.occurredAt,
+          `Reclassified by ${principal.username} from ${current.category} (${current.tier}) to ${category.code} (${tier}): ${body.reason}`],
+      );
+      await enqueue(tx, this.runtime.topic, [event]);
+    });
+    this.runtime.relay.wake();
+    const stored = await this.cases.find(id);
+    if (!stored) throw Problems.notFound('This case');
     return stored.view;
   }
 
