@@ -130,10 +130,16 @@ export async function main(): Promise<void> {
     { handleSignals: false },
   );
 
+  const pruning = setInterval(() => {
+    bus.prune().catch((err) => logger.warn({ err }, 'pruning the bus failed'));
+  }, 3_600_000);
+  pruning.unref();
+
   const replay = config.DEMO_REPLAY_SPEED > 0 ? startReplay(config, issuer.issuer) : undefined;
 
   exitOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     replay?.kill('SIGTERM');
+    clearInterval(pruning);
     await gateway.stop();
     // Every consumer first, then the shared bus (in-flight messages finish), then each service.
     services.forEach((s) => s.runtime.stopConsumers());

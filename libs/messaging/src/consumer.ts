@@ -72,6 +72,18 @@ export class IdempotentConsumer {
     });
   }
 
+  /**
+   * Forgets applied event ids older than the window in which a redelivery can
+   * still happen (Kafka's retention is far shorter than the default 14 days).
+   */
+  static async prune(dataSource: DataSource, olderThanDays = 14): Promise<number> {
+    const [, deleted] = await dataSource.query(
+      `DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => $1)`,
+      [olderThanDays],
+    );
+    return deleted ?? 0;
+  }
+
   /** Makes in-flight retry loops give up (without acknowledging) so shutdown is not held hostage. */
   stop(): void {
     this.stopping = true;

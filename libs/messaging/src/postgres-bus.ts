@@ -121,6 +121,16 @@ export class PostgresBus implements MessageTransport {
     }
   }
 
+  /** Deletes messages every group has consumed, once they are older than a day (kept that long for inspection). */
+  async prune(): Promise<number> {
+    const [, deleted] = await this.options.dataSource.query(`
+      DELETE FROM bus_messages m
+       USING (SELECT topic, partition, min(last_seq) AS done FROM bus_offsets GROUP BY topic, partition) o
+       WHERE m.topic = o.topic AND m.partition = o.partition AND m.seq <= o.done
+         AND m.published_at < now() - interval '1 day'`);
+    return deleted ?? 0;
+  }
+
   async ready(): Promise<boolean> {
     try {
       await this.options.dataSource.query('SELECT 1');

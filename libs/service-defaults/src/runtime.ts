@@ -46,6 +46,7 @@ export class ServiceRuntime {
   /** A transport handed in (standalone's shared bus) is stopped by whoever created it. */
   private readonly ownsTransport: boolean;
   private metricsTimer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(readonly options: RuntimeOptions) {
     this.logger = createLogger(`duban-${options.service}`, options.logLevel);
@@ -103,6 +104,10 @@ export class ServiceRuntime {
         .catch(() => undefined);
     }, 5000);
     this.metricsTimer.unref();
+    this.pruneTimer = setInterval(() => {
+      IdempotentConsumer.prune(this.dataSource).catch((err) => this.logger.warn({ err }, 'pruning processed events failed'));
+    }, 3_600_000);
+    this.pruneTimer.unref();
   }
 
   async readiness(): Promise<Record<string, boolean>> {
@@ -118,6 +123,7 @@ export class ServiceRuntime {
   /** Stops consuming (in-flight messages finish), publishes what is left in the outbox, closes connections. */
   async stop(): Promise<void> {
     clearInterval(this.metricsTimer);
+    clearInterval(this.pruneTimer);
     this.stopConsumers();
     if (this.ownsTransport) {
       await this.transport.stopConsuming().catch((err) => this.logger.warn({ err }, 'stopping consumers failed'));
