@@ -214,6 +214,55 @@ describe('one case through all six services', () => {
     expect(retimed.timeline.find((t) => t.type === 'case.reclassified')!.summary).toContain('Live cable exposed');
   });
 
+  it('takes hotline cases for a caller and leader assignments with their source and priority', async () => {
+    const operator = await tokenFor('operator1');
+    const hotline = await api('/api/v1/cases', {
+      method: 'POST',
+      token: operator,
+      body: JSON.stringify({
+        title: '路灯不亮',
+        description: '来电反映小区门口路灯连续三晚不亮。',
+        category: 'public-works.streetlight',
+        caller: { name: '王女士', phone: '+86 138 0000 0000' },
+      }),
+    });
+    expect(hotline.status).toBe(201);
+    expect(hotline.body).toMatchObject({ channel: 'hotline' });
+    expect(hotline.body.timeline[0].summary).toContain('for caller 王女士');
+
+    const misplaced = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: JSON.stringify({ title: 't', description: 'd', category: 'water.leak', caller: { name: 'x' }, tier: 'complex' }),
+    });
+    expect(misplaced.status).toBe(400);
+    expect(misplaced.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['caller', 'tier']);
+
+    const supervisor = await tokenFor('supervisor1');
+    const unsourced = await api('/api/v1/cases', {
+      method: 'POST',
+      token: supervisor,
+      body: JSON.stringify({ title: 'Flooded underpass', description: 'Mayor asks for a plan.', category: 'water.flooding', channel: 'leader' }),
+    });
+    expect(unsourced.status).toBe(400);
+    expect(unsourced.body.errors[0].field).toBe('sourceReference');
+    const leader = await api('/api/v1/cases', {
+      method: 'POST',
+      token: supervisor,
+      body: JSON.stringify({
+        title: 'Flooded underpass',
+        description: 'Mayor asks for a plan.',
+        category: 'water.flooding',
+        channel: 'leader',
+        sourceReference: '市长批示 2026-118',
+        tier: 'complex',
+      }),
+    });
+    expect(leader.status).toBe(201);
+    expect(leader.body).toMatchObject({ channel: 'leader', tier: 'complex' });
+    expect(leader.body.timeline[0].summary).toContain('市长批示 2026-118');
+  });
+
   it('returns the same case for a retried POST with the same Idempotency-Key, also when retries race', async () => {
     const before = await countCases();
     const key = `retry-${Date.now()}-${Math.random().toString(36).slice(2)}`;

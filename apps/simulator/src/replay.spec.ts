@@ -44,6 +44,11 @@ describe('replay of Boston 311 rows', () => {
     });
   });
 
+  it('gives inspection findings their source reference', () => {
+    const s = toSubmission({ ...row, Source: 'Employee Generated' }, 0, index);
+    expect(s).toMatchObject({ body: { channel: 'inspection', sourceReference: 'Boston 311 case 101001240735' } });
+  });
+
   it('says why a row cannot be replayed', () => {
     expect(toSubmission({ ...row, TYPE: 'Unknown Thing' }, 0, index)).toEqual({ skipped: 'no category for Boston type "Unknown Thing"' });
     expect(toSubmission({ ...row, LATITUDE: '0', LONGITUDE: '0' }, 0, index)).not.toHaveProperty('body.location.point');

@@ -57,6 +57,7 @@ export interface Submission {
     description: string;
     category: string;
     channel: Channel;
+    sourceReference?: string;
     location?: { address?: string; point?: { lat: number; lon: number }; district?: string };
   };
 }
@@ -86,6 +87,8 @@ export function toSubmission(row: BostonRow, firstArrival: number, index: Catego
       description: clip(`${title}. ${row.REASON} / ${row.TYPE} (Boston 311 case ${row.CASE_ENQUIRY_ID}, via ${row.Source}).`, 5000),
       category,
       channel,
+      // Staff findings are inspection cases, which name the report they come from.
+      ...(channel === 'inspection' ? { sourceReference: `Boston 311 case ${row.CASE_ENQUIRY_ID}` } : {}),
       ...(Object.keys(location).length > 0 ? { location } : {}),
     },
   };

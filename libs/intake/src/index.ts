@@ -8,11 +8,12 @@ import { CategoryTaxonomy1763900000110 } from './infrastructure/migrations/17639
 import { categorySeed } from './infrastructure/category-seed';
 import { IdempotencyKeys1763900000120 } from './infrastructure/migrations/1763900000120-idempotency-keys';
 import { Reclassifications1763900000130 } from './infrastructure/migrations/1763900000130-reclassifications';
+import { CallerAndSource1763900000140 } from './infrastructure/migrations/1763900000140-caller-and-source';
 
 export const intakeService: DomainServiceDefinition = {
   service: 'intake',
   defaultPort: 8081,
-  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130],
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140],
   seeds: [categorySeed],
   controllers: [CasesController],
   compose(runtime) {

@@ -20,10 +20,13 @@ export const CaseReceived = defineEvent(
       location: Type.Optional(Location),
       receivedAt: Timestamp,
       traceId: Type.Optional(Type.String({ maxLength: 32 })),
+      sourceReference: Type.Optional(Type.String({ maxLength: 200 })),
       classification: Type.Optional(
         Type.Object(
           {
             method: Type.Union([Type.Literal('explicit'), Type.Literal('keywords')]),
+            /** The tier was set explicitly (a leader's priority), not taken from the category. */
+            explicitTier: Type.Optional(Type.Boolean()),
             keywords: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }),
             urgency: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }),
           },

@@ -10,6 +10,17 @@ export const CreateCaseRequest = Type.Object(
     category: Type.Optional(CategoryCode),
     channel: Type.Optional(Channel),
     location: Type.Optional(Location),
+    /** Hotline: the caller an operator files for (kept in intake, never put on events). */
+    caller: Type.Optional(
+      Type.Object(
+        { name: Text(1, 100), phone: Type.Optional(Type.String({ pattern: '^[+0-9 ()-]{5,30}$', maxLength: 30 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Leader assignments and inspection findings: the instruction or inspection report they come from. */
+    sourceReference: Type.Optional(Text(1, 200)),
+    /** Leader assignments and inspection findings: an explicit priority that overrides the category's tier. */
+    tier: Type.Optional(Tier),
   },
   { additionalProperties: false },
 );

@@ -59,11 +59,12 @@ export class CasesController {
     if (!hasRole(principal, ...CHANNEL_ROLES[channel])) {
       throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
     }
+    checkChannelFields(body, channel);
     const text = `${body.title}\n${body.description}`;
     const { category, matched } = await this.categoryOf(body.category, text);
     // Urgency and safety words make any case an emergency, whatever its category's default.
     const urgency = urgencyKeywords(text);
-    const tier = urgency.length > 0 ? 'immediate' : category.tier;
+    const tier = body.tier ?? (urgency.length > 0 ? 'immediate' : category.tier);
     const id = randomUUID();
     const traceId = currentTraceId() ?? null;
     setSpanAttributes({ [Attr.caseId]: id, [Attr.category]: category.code, [Attr.tier]: tier });
@@ -82,10 +83,19 @@ export class CasesController {
         ...(body.location ? { location: body.location } : {}),
         receivedAt: receivedAt.toISOString(),
         ...(traceId ? { traceId } : {}),
-        classification: { method: body.category ? 'explicit' : 'keywords', keywords: matched, urgency },
+        ...(body.sourceReference ? { sourceReference: body.sourceReference } : {}),
+        classification: {
+          method: body.category ? 'explicit' : 'keywords',
+          keywords: matched,
+          urgency,
+          ...(body.tier ? { explicitTier: true } : {}),
+        },
       },
     });
     const how = [
+      body.tier ? `priority set explicitly` : '',
+      body.sourceReference ? `source: ${body.sourceReference}` : '',
+      body.caller ? `for caller ${body.caller.name}` : '',
       matched.length > 0 ? `category recognised from: ${matched.join(', ')}` : '',
       urgency.length > 0 ? `immediate because of: ${urgency.join(', ')}` : '',
     ].filter(Boolean);
@@ -238,6 +248,22 @@ export class CasesController {
     }
     return stored.view;
   }
+}
+
+/** Fields that belong to one kind of channel only; a misplaced one is a field-level 400. */
+function checkChannelFields(body: CreateCaseRequest, channel: Channel): void {
+  const errors = [];
+  if (body.caller && channel !== 'hotline') {
+    errors.push({ pointer: '/caller', field: 'caller', detail: 'only hotline cases are filed for a caller' });
+  }
+  const assigned = channel === 'leader' || channel === 'inspection';
+  if (assigned && !body.sourceReference) {
+    errors.push({ pointer: '/sourceReference', field: 'sourceReference', detail: `a ${channel} case needs the reference of its instruction or report` });
+  }
+  if (body.tier && !assigned) {
+    errors.push({ pointer: '/tier', field: 'tier', detail: 'an explicit priority is for leader assignments and inspection findings' });
+  }
+  if (errors.length > 0) throw Problems.validation(errors);
 }
 
 function mayRead(principal: Principal, reporterSubject: string, unitId: string | null): boolean {

@@ -62,8 +62,9 @@ export class CaseRepository {
 
   async insert(tx: EntityManager, c: NewCase, summary: string, eventId: string): Promise<void> {
     await tx.query(
-      `INSERT INTO cases (id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `INSERT INTO cases (id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id,
+                          caller, source_reference)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         c.id,
         c.title,
@@ -76,6 +77,8 @@ export class CaseRepository {
         c.location ? JSON.stringify(c.location) : null,
         c.receivedAt,
         c.traceId,
+        c.caller ? JSON.stringify(c.caller) : null,
+        c.sourceReference ?? null,
       ],
     );
     await tx.query(`INSERT INTO case_views (case_id, status) VALUES ($1, 'received')`, [c.id]);
