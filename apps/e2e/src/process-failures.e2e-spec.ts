@@ -47,20 +47,25 @@ async function expectCarriedOn(ids: string[], token: string): Promise<void> {
   for (const id of ids) expect(inbox.notifications.filter((n) => n.caseId === id)).toHaveLength(1);
 }
 
+/** Files cases as operator1 and keeps the ids of those answered 201. */
+function submitter(token: string, title: string) {
+  const accepted: string[] = [];
+  const submit = async (i: number) => {
+    const r = await fetch(`${stack.gatewayUrl}/api/v1/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: `${title} ${i}`, description: title, category: 'housing.repair' }),
+    });
+    expect(r.status).toBe(201);
+    accepted.push(((await r.json()) as { id: string }).id);
+  };
+  return { accepted, submit };
+}
+
 describe('distributed: processes die during a burst of submissions', () => {
   it('keeps accepting cases, and after the broker is back every accepted case carries on, each step once', async () => {
     const operator = await tokenFor('operator1');
-    const accepted: string[] = [];
-    const submit = async (i: number) => {
-      const r = await fetch(`${stack.gatewayUrl}/api/v1/cases`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title: `Outage ${i}`, description: 'Filed while the broker is down', category: 'housing.repair' }),
-      });
-      expect(r.status).toBe(201);
-      accepted.push(((await r.json()) as { id: string }).id);
-    };
-
+    const { accepted, submit } = submitter(operator, 'Filed while the broker is down');
     await Promise.all(Array.from({ length: 10 }, (_, i) => submit(i)));
     // kill -9 the broker the local stack started.
     await killed(pidOf('kafka'));
@@ -74,16 +79,7 @@ describe('distributed: processes die during a burst of submissions', () => {
 
   it('loses and duplicates nothing when dispatch and notification are killed mid-stream and restarted', async () => {
     const operator = await tokenFor('operator1');
-    const accepted: string[] = [];
-    const submit = async (i: number) => {
-      const r = await fetch(`${stack.gatewayUrl}/api/v1/cases`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title: `Crash ${i}`, description: 'Filed while services crash', category: 'housing.repair' }),
-      });
-      expect(r.status).toBe(201);
-      accepted.push(((await r.json()) as { id: string }).id);
-    };
+    const { accepted, submit } = submitter(operator, 'Filed while services crash');
     const burst = Promise.all(Array.from({ length: 30 }, (_, i) => submit(i)));
     await new Promise((r) => setTimeout(r, 150));
     await Promise.all([killed(pidOf('svc-dispatch')), killed(pidOf('svc-notification'))]);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { AnyEnvelope, CaseReceived, newEvent } from '@duban/contracts';
+import { AnyEnvelope, CaseReceived } from '@duban/contracts';
 import { createDataSource, migrate } from '@duban/persistence';
 import { eventually, freshDatabase, stack } from '@duban/testing';
 import { IdempotentConsumer } from './consumer';
@@ -10,27 +9,12 @@ import { KafkaTransport } from './kafka-transport';
 import { MessagingTables1763900000000 } from './migration';
 import { enqueue, OutboxRelay } from './outbox';
 import { MessageTransport, OutgoingMessage } from './port';
+import { caseReceived, quietLogger } from './transport-contract.int-helper';
 
 jest.setTimeout(90_000);
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const logger = quietLogger;
 const run = randomUUID().slice(0, 8);
-
-function caseReceived(caseId = randomUUID()): AnyEnvelope {
-  return newEvent(CaseReceived, {
-    caseId,
-    unitId: null,
-    data: {
-      title: 'Leak',
-      description: 'Water on the street',
-      category: 'water.leak',
-      tier: 'immediate',
-      channel: 'web',
-      reporter: { subject: 'citizen-1' },
-      receivedAt: new Date().toISOString(),
-    },
-  }) as AnyEnvelope;
-}
 
 async function openDatabase(url: string): Promise<DataSource> {
   const ds = createDataSource({ url, applicationName: 'messaging-int-spec', migrations: [MessagingTables1763900000000] });
