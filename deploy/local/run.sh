@@ -7,13 +7,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$DUBAN_ROOT"
 
 started_stack=0
-for component in "${DUBAN_COMPONENTS[@]}"; do
-  pid_alive "$component" >/dev/null || started_stack=1
-done
+all_alive "" "${DUBAN_COMPONENTS[@]}" || started_stack=1
 started_services=0
-for name in "${DUBAN_SERVICES[@]}"; do
-  pid_alive "svc-$name" >/dev/null || started_services=1
-done
+all_alive svc- "${DUBAN_SERVICES[@]}" || started_services=1
 stop_all() {
   local rc=$?
   trap - INT TERM EXIT

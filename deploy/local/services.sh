@@ -41,6 +41,15 @@ service_env() {
   fi
 }
 
+# all_alive <pid-file prefix> <name...>: true when every named process runs.
+all_alive() {
+  local prefix=$1 name
+  shift
+  for name in "$@"; do
+    pid_alive "$prefix$name" >/dev/null || return 1
+  done
+}
+
 health_service() {
   http_ok "http://127.0.0.1:$(service_port "$1")/health/ready"
 }

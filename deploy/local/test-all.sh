@@ -39,11 +39,7 @@ step "unit tests"; jest_layer unit
 step "kubernetes manifests: base, every combination of components, both overlays, schema-validated"
 bash k8s/check.sh
 
-stack_running=1
-for component in "${DUBAN_COMPONENTS[@]}"; do
-  pid_alive "$component" >/dev/null || stack_running=0
-done
-if ((!stack_running)); then
+if ! all_alive "" "${DUBAN_COMPONENTS[@]}"; then
   step "starting the local stack"
   started_stack=1
   bash deploy/local/stack-up.sh
@@ -51,11 +47,7 @@ fi
 step "integration tests (real Kafka and PostgreSQL)"
 jest_layer integration --runInBand
 
-services_running=1
-for name in "${DUBAN_SERVICES[@]}"; do
-  pid_alive "svc-$name" >/dev/null || services_running=0
-done
-if ((!services_running)); then
+if ! all_alive svc- "${DUBAN_SERVICES[@]}"; then
   step "starting the services"
   started_services=1
   bash deploy/local/services-up.sh
