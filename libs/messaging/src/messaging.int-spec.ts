@@ -64,6 +64,25 @@ describe('messaging against real Kafka and PostgreSQL', () => {
     await db.drop();
   });
 
+  /** A consumer that records each applied event as an `effects` row and in `applied`, in order. */
+  function recordingConsumer(ds: DataSource, topic: string, groupId: string) {
+    const applied: string[] = [];
+    const consumer = new IdempotentConsumer({
+      groupId,
+      topics: [topic],
+      dataSource: ds,
+      transport,
+      logger,
+      handlers: {
+        [CaseReceived.type]: async (e, tx) => {
+          await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
+          applied.push(e.id);
+        },
+      },
+    });
+    return { consumer, applied };
+  }
+
   async function database(): Promise<DataSource> {
     const ds = await openDatabase(db.url);
     dataSources.push(ds);
@@ -111,20 +130,7 @@ describe('messaging against real Kafka and PostgreSQL', () => {
     await expect(relay.publishBatch()).rejects.toThrow('process died after publish');
     expect(await relay.publishBatch()).toBe(1);
 
-    const applied: string[] = [];
-    const consumer = new IdempotentConsumer({
-      groupId,
-      topics: [topic],
-      dataSource: ds,
-      transport,
-      logger,
-      handlers: {
-        [CaseReceived.type]: async (e, tx) => {
-          await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
-          applied.push(e.id);
-        },
-      },
-    });
+    const { consumer, applied } = recordingConsumer(ds, topic, groupId);
     await consumer.start();
     await eventually(async () => (consumer.stats.applied + consumer.stats.duplicates >= 2 ? true : undefined));
     const [{ n }] = await ds.query('SELECT count(*)::int AS n FROM effects WHERE event_id = $1', [event.id]);
@@ -145,20 +151,7 @@ describe('messaging against real Kafka and PostgreSQL', () => {
     // Every event arrives twice, the copies interleaved as a retrying producer would send them.
     await transport.publish(topic, events.flatMap((e) => [message(e), message(e)]));
 
-    const order: string[] = [];
-    const consumer = new IdempotentConsumer({
-      groupId,
-      topics: [topic],
-      dataSource: ds,
-      transport,
-      logger,
-      handlers: {
-        [CaseReceived.type]: async (e, tx) => {
-          await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
-          order.push(e.id);
-        },
-      },
-    });
+    const { consumer, applied: order } = recordingConsumer(ds, topic, groupId);
     await consumer.start();
     await eventually(async () => (consumer.stats.applied + consumer.stats.duplicates >= 40 ? true : undefined));
     expect(consumer.stats.applied).toBe(20);
