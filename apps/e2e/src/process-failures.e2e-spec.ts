@@ -26,19 +26,30 @@ async function killed(pid: number): Promise<void> {
 }
 
 async function expectCarriedOn(ids: string[], token: string): Promise<void> {
-  for (const id of ids) {
-    const view = await eventually(
+  // Waits for all cases together and, on a timeout, names each case and the steps it lacks.
+  const missing = new Map<string, string[]>(ids.map((id) => [id, EXPECTED]));
+  try {
+    await eventually(
       async () => {
-        const r = await fetch(`${stack.gatewayUrl}/api/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
-        const c = (await r.json()) as { status: string; timeline: { type: string }[] };
-        const seen = new Set(c.timeline.map((t) => t.type));
-        return EXPECTED.every((t) => seen.has(t)) ? c : undefined;
+        for (const id of [...missing.keys()]) {
+          const r = await fetch(`${stack.gatewayUrl}/api/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
+          const c = (await r.json()) as { status: string; timeline: { type: string }[] };
+          const seen = new Set(c.timeline.map((t) => t.type));
+          const lacking = EXPECTED.filter((t) => !seen.has(t));
+          if (lacking.length === 0) {
+            expect(c.status).toBe('assigned');
+            expect(c.timeline.map((t) => t.type).sort()).toEqual(EXPECTED);
+            missing.delete(id);
+          } else missing.set(id, lacking);
+        }
+        return missing.size === 0 ? true : undefined;
       },
       120_000,
       500,
     );
-    expect(view.status).toBe('assigned');
-    expect(view.timeline.map((t) => t.type).sort()).toEqual(EXPECTED);
+  } catch (error) {
+    const report = [...missing].map(([id, lacking]) => `${id} lacks ${lacking.join(', ')}`).join('; ');
+    throw new Error(`${(error as Error).message}; ${missing.size} of ${ids.length} cases did not carry on: ${report}`);
   }
   const handler = await tokenFor('handler-housing-a');
   const inbox = (await (await fetch(`${stack.gatewayUrl}/api/v1/notifications`, { headers: { authorization: `Bearer ${handler}` } })).json()) as {
