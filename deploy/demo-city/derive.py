@@ -58,7 +58,7 @@ DATE_FORMAT = "%m/%d/%Y %I:%M:%S %p"
 
 # --- the demo organisation: 明湖市 (Minghu, a fictional city) -----------------------------------
 CITY_ZH, CITY_EN = "明湖市", "Minghu"
-DEMO_CITY_VERSION = 1  # bump when units, people or rules change (the seed loader re-applies on a new version)
+DEMO_CITY_VERSION = 2  # bump when units, people or rules change (the seed loader re-applies on a new version)
 
 # (id, nameZh, nameEn, parentId, kind). The first ten ids are those of the dispatch schema
 # migration and keep their names there.
@@ -243,6 +243,7 @@ def read_boston():
     """One streaming pass: per-TYPE statistics and the row count."""
     stats = defaultdict(lambda: {"cases": 0, "targets": [], "ontime": 0, "overdue": 0, "departments": Counter()})
     total = 0
+    POINTS.clear()
     prev = None
     with gzip.open(SHARED_CSV, "rt", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -250,6 +251,13 @@ def read_boston():
             st = stats[row["TYPE"]]
             st["cases"] += 1
             st["departments"][row["Department"]] += 1
+            try:
+                lat, lon = float(row["LATITUDE"]), float(row["LONGITUDE"])
+                # Boston's geocoder puts cases without a place at its city-hall default (42.3594, -71.0587).
+                if 42.2 < lat < 42.45 and -71.2 < lon < -70.95 and (lat, lon) != (42.3594, -71.0587):
+                    POINTS.append((lon, lat))
+            except ValueError:
+                pass
             opened, target = parse_dt(row["OPEN_DT"]), parse_dt(row["TARGET_DT"])
             if prev and opened < prev:
                 fail("the Boston file is not sorted by OPEN_DT")
@@ -321,10 +329,62 @@ def build_categories(tmap, stats, total):
     return {"version": tmap["version"], "derivedFrom": derived, "classes": classes}
 
 
+# Where the replayed Boston cases fall: 明湖市 is drawn over Boston's coordinates so that a case with
+# only a point lands in a district. Districts are west→east bands of equal case counts (湖西, 湖东,
+# 新港 by the harbour), each cut south→north into three subdistricts of equal case counts.
+POINTS = []
+DISTRICT_BANDS = [("huxi", ["huxi-fenglin", "huxi-guixiang", "huxi-xicheng"]),
+                  ("hudong", ["hudong-liuan", "hudong-dongmen", "hudong-wanghu"]),
+                  ("xingang", ["xingang-binjiang", "xingang-haiyun", "xingang-gangwan"])]
+BOUNDS = (-71.20, 42.22, -70.98, 42.41)  # lon/lat box around Boston
+# 属地管理: everyday street matters go to the subdistrict office of the place; without a place, to the bureau.
+LOCAL_CATEGORIES = ["urban.street-cleaning", "urban.street-vendor", "urban.road-occupation", "urban.illegal-dumping",
+                    "urban.graffiti", "waste.litter-bin", "waste.bulky-item"]
+
+
+def quantile_cuts(values, parts):
+    values = sorted(values)
+    return [round(values[(len(values) * k) // parts], 4) for k in range(1, parts)]
+
+
+def box(x0, y0, x1, y1):
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def build_jurisdictions():
+    if len(POINTS) < 1000:
+        fail("too few Boston coordinates to draw the districts")
+    x0, y0, x1, y1 = BOUNDS
+    xs = [x0] + quantile_cuts([p[0] for p in POINTS], 3) + [x1]
+    names = {u[0]: (u[1], u[2]) for u in UNITS}
+    districts = []
+    for i, (district, subs) in enumerate(DISTRICT_BANDS):
+        zh, en = names[district]
+        districts.append({"id": district, "scheme": "district", "nameZh": zh.replace("人民政府", ""),
+                          "nameEn": en.replace(" Government", ""), "parentId": None,
+                          "area": box(xs[i], y0, xs[i + 1], y1)})
+        inside = [p[1] for p in POINTS if xs[i] <= p[0] < xs[i + 1]]
+        ys = [y0] + quantile_cuts(inside, 3) + [y1]
+        for j, sub in enumerate(subs):
+            zh, en = names[sub]
+            districts.append({"id": sub, "scheme": "subdistrict", "nameZh": zh.replace("办事处", ""),
+                              "nameEn": en.replace(" Office", ""), "parentId": district,
+                              "area": box(xs[i], ys[j], xs[i + 1], ys[j + 1])})
+    schemes = [{"scheme": "district", "specificity": 1, "nameZh": "区", "nameEn": "District"},
+               {"scheme": "subdistrict", "specificity": 2, "nameZh": "街道", "nameEn": "Subdistrict"}]
+    return schemes, districts
+
+
 def build_demo_city(categories):
-    rules = [{"category": s["code"], "unitId": s["defaultUnit"]} for c in categories["classes"] for s in c["subclasses"]]
+    rules = [{"category": s["code"], "districtId": None, "unitId": s["defaultUnit"]}
+             for c in categories["classes"] for s in c["subclasses"]]
+    schemes, districts = build_jurisdictions()
+    for code in LOCAL_CATEGORIES:
+        for d in districts:
+            if d["scheme"] == "subdistrict":
+                rules.append({"category": code, "districtId": d["id"], "unitId": d["id"]})
     return {"version": DEMO_CITY_VERSION, "city": {"nameZh": CITY_ZH, "nameEn": CITY_EN}, "units": unit_dicts(),
-            "people": people(), "routingRules": rules}
+            "people": people(), "jurisdictionSchemes": schemes, "districts": districts, "routingRules": rules}
 
 
 # --- the Keycloak realm -------------------------------------------------------------------------
@@ -433,17 +493,27 @@ def validate():
     if len(districts) < 2 or any(sum(1 for s in units.values() if s["parentId"] == d["id"] and s["kind"] == "subdistrict") < 3
                                  for d in districts):
         problems.append("need 2+ districts with 3+ subdistricts each")
-    rules = Counter(r["category"] for r in demo["routingRules"])
+    district_ids = {d["id"] for d in demo["districts"]}
+    scheme_ids = {s["scheme"] for s in demo["jurisdictionSchemes"]}
+    for d in demo["districts"]:
+        if d["scheme"] not in scheme_ids or (d["parentId"] is not None and d["parentId"] not in district_ids):
+            problems.append(f"district {d['id']}: unknown scheme or parent")
+    keys = Counter((r["category"], r["districtId"]) for r in demo["routingRules"])
     for r in demo["routingRules"]:
         if r["unitId"] not in units:
             problems.append(f"rule {r['category']} → missing unit {r['unitId']}")
         if r["category"] not in subs:
             problems.append(f"rule for unknown category {r['category']}")
-        elif subs[r["category"]]["defaultUnit"] != r["unitId"]:
+        elif r["districtId"] is None and subs[r["category"]]["defaultUnit"] != r["unitId"]:
             problems.append(f"rule {r['category']} disagrees with its defaultUnit")
+        if r["districtId"] is not None and r["districtId"] not in district_ids:
+            problems.append(f"rule {r['category']} names unknown district {r['districtId']}")
+    for key, n in keys.items():
+        if n != 1:
+            problems.append(f"{key} has {n} routing rules")
     for code in subs:
-        if rules[code] != 1:
-            problems.append(f"category {code} has {rules[code]} routing rules")
+        if keys[(code, None)] != 1:
+            problems.append(f"category {code} has no city-wide routing rule")
     people_by = {p["username"]: p for p in demo["people"]}
     for p in demo["people"]:
         if p["unitId"] is not None and p["unitId"] not in units:
@@ -547,7 +617,7 @@ def summary(tmap, stats, total, categories, demo, sample_rows, sample_bytes, rea
         print("tier vs Boston target (deliberate, see docs/demo-city.md): " + "; ".join(notes))
     kinds = Counter(u["kind"] for u in demo["units"])
     print(f"demo city {CITY_ZH}: {len(demo['units'])} units ({', '.join(f'{k} {n}' for k, n in kinds.items())}), "
-          f"{len(demo['people'])} people, {len(demo['routingRules'])} routing rules; realm: {realm_added} users added")
+          f"{len(demo['people'])} people, {len(demo['districts'])} districts, {len(demo['routingRules'])} routing rules; realm: {realm_added} users added")
     print(f"sample: {sample_rows} rows, {sample_bytes:,} bytes → {SAMPLE.relative_to(REPO)}")
 
 

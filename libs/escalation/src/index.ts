@@ -1,11 +1,11 @@
 import { defaultCalendar } from '@duban/calendar';
-import { CaseAssigned, CaseReclassified, EventOf, topicOf } from '@duban/contracts';
+import { CaseAssigned, CaseLeadDesignated, CaseReclassified, EventOf, topicOf } from '@duban/contracts';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { ClocksController } from './api/clocks.controller';
-import { Tier } from './domain/sla-policy';
+import { DESIGNATE_POLICY, Tier } from './domain/sla-policy';
 import { EscalationSchema1763900000300 } from './infrastructure/1763900000300-escalation-schema';
 import { CaseTiers1763900000310 } from './infrastructure/1763900000310-case-tiers';
-import { startFirstStageClock } from './infrastructure/clocks';
+import { startClock, startFirstStageClock } from './infrastructure/clocks';
 
 const calendar = defaultCalendar();
 
@@ -24,15 +24,29 @@ export const escalationService: DomainServiceDefinition = {
             // An assignment starts the first stage's clock, on the tier the case has now.
             [CaseAssigned.type]: async (event, tx) => {
               const assigned = event as EventOf<typeof CaseAssigned>;
-              const running = await tx.query(`SELECT 1 FROM sla_clocks WHERE case_id = $1 AND state = 'running'`, [assigned.caseId]);
-              if (running.length > 0) return;
               const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [assigned.caseId]);
-              await startFirstStageClock(tx, runtime.topic, calendar, {
+              const clock = {
                 caseId: assigned.caseId,
                 unitId: assigned.data.unitId,
-                tier: known?.tier ?? assigned.data.tier,
+                tier: (known?.tier ?? assigned.data.tier) as Tier,
                 startedAt: new Date(assigned.occurredAt),
-              });
+              };
+              const running: { stage: string }[] = await tx.query(`SELECT stage FROM sla_clocks WHERE case_id = $1 AND state = 'running'`, [
+                assigned.caseId,
+              ]);
+              // The case's first-stage limit runs from its first assignment; later ones keep it.
+              if (!running.some((r) => r.stage !== DESIGNATE_POLICY.stage)) await startFirstStageClock(tx, runtime.topic, calendar, clock);
+              // The coordinator queue has its own limit: designate the lead unit within 1 working day.
+              if (assigned.data.via === 'coordinator' && !running.some((r) => r.stage === DESIGNATE_POLICY.stage)) {
+                await startClock(tx, runtime.topic, calendar, DESIGNATE_POLICY, clock);
+              }
+            },
+            // The designation meets the coordinator's limit.
+            [CaseLeadDesignated.type]: async (event, tx) => {
+              await tx.query(`UPDATE sla_clocks SET state = 'met' WHERE case_id = $1 AND stage = $2 AND state = 'running'`, [
+                event.caseId,
+                DESIGNATE_POLICY.stage,
+              ]);
             },
             // A new tier re-times the running clock: same start, the new tier's limit.
             [CaseReclassified.type]: async (event, tx) => {
@@ -45,8 +59,9 @@ export const escalationService: DomainServiceDefinition = {
               );
               // For UPDATE … RETURNING the driver answers [rows, affected count].
               const [cancelled]: [{ unit_id: string; started_at: Date; tier: Tier }[], number] = await tx.query(
-                `UPDATE sla_clocks SET state = 'cancelled' WHERE case_id = $1 AND state = 'running' RETURNING unit_id, started_at, tier`,
-                [reclassified.caseId],
+                `UPDATE sla_clocks SET state = 'cancelled' WHERE case_id = $1 AND state = 'running' AND stage <> $2
+                 RETURNING unit_id, started_at, tier`,
+                [reclassified.caseId, DESIGNATE_POLICY.stage],
               );
               const [clock] = cancelled;
               if (!clock) return;

@@ -1,4 +1,4 @@
-import { CaseAssigned, NotificationDelivered, SlaClockStarted, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
@@ -27,6 +27,8 @@ export const intakeService: DomainServiceDefinition = {
           topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('notification')],
           handlers: {
             [CaseAssigned.type]: project,
+            [CaseReturned.type]: project,
+            [CaseLeadDesignated.type]: project,
             [SlaClockStarted.type]: project,
             [WorkspaceOpened.type]: project,
             [NotificationDelivered.type]: project,

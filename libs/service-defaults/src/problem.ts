@@ -37,6 +37,7 @@ export const Problems = {
   unauthenticated: (detail: string) => new HttpProblem(401, 'unauthenticated', 'Authentication is required.', detail),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'You may not do this.', detail),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found.', `${what} does not exist or is not visible to you.`),
+  conflict: (detail: string) => new HttpProblem(409, 'conflict', 'The request conflicts with the current state.', detail),
   tooLarge: () => new HttpProblem(413, 'payload-too-large', 'The request body is too large.', 'Send a smaller body.'),
   unsupportedMediaType: () =>
     new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type.', 'Send the body as application/json.'),

@@ -69,8 +69,59 @@ export const CaseAssigned = defineEvent(
       assignee: Type.Union([Username, Type.Null()]),
       category: CategoryCode,
       tier: Tier,
-      rule: Type.Object({ id: Type.String({ maxLength: 100 }), version: Type.Integer({ minimum: 1 }) }),
-      reason: Type.String({ maxLength: 500 }),
+      rule: Type.Object({ id: Type.String({ maxLength: 200 }), version: Type.Integer({ minimum: 1 }) }),
+      reason: Type.String({ maxLength: 1000 }),
+      /**
+       * How the unit was chosen: a routing rule; a rule again after a return (`reroute`); the
+       * coordinator queue (`coordinator`: the supervision office designates the lead unit, on a
+       * clock escalation starts); the coordinator's designation; or a dispatcher's reassignment.
+       */
+      via: Type.Optional(
+        Type.Union([
+          Type.Literal('rule'),
+          Type.Literal('reroute'),
+          Type.Literal('coordinator'),
+          Type.Literal('designation'),
+          Type.Literal('reassignment'),
+        ]),
+      ),
+      previousUnitId: Type.Optional(UnitCode),
+      /** The person who decided, when a person did (designation, reassignment). */
+      by: Type.Optional(Username),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseReturned = defineEvent(
+  'case.returned',
+  1,
+  'dispatch',
+  'The responsible unit returned the case as not theirs (退回), with a reason; dispatch routes it again or to the coordinator queue.',
+  Type.Object(
+    {
+      assignmentId: Uuid,
+      unitId: UnitCode,
+      reason: Type.String({ maxLength: 1000 }),
+      by: Username,
+      /** How many times the case has been returned, this one included. */
+      returns: Type.Integer({ minimum: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseLeadDesignated = defineEvent(
+  'case.lead-designated',
+  1,
+  'dispatch',
+  'The coordinator (supervision office) designated the lead unit of a case nobody could route (指定牵头单位).',
+  Type.Object(
+    {
+      unitId: UnitCode,
+      unitName: Type.String({ maxLength: 200 }),
+      by: Username,
+      reason: Type.String({ maxLength: 1000 }),
     },
     { additionalProperties: false },
   ),
@@ -84,7 +135,7 @@ export const SlaClockStarted = defineEvent(
   Type.Object(
     {
       clockId: Uuid,
-      stage: Type.Union([Type.Literal('accept'), Type.Literal('start'), Type.Literal('complete')]),
+      stage: Type.Union([Type.Literal('accept'), Type.Literal('start'), Type.Literal('complete'), Type.Literal('designate')]),
       tier: Tier,
       startedAt: Timestamp,
       dueAt: Timestamp,
@@ -126,6 +177,8 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseReceived,
   CaseReclassified,
   CaseAssigned,
+  CaseReturned,
+  CaseLeadDesignated,
   SlaClockStarted,
   WorkspaceOpened,
   NotificationDelivered,

@@ -1,11 +1,14 @@
 import { SeedData } from '@duban/persistence';
 import organisation from '../seed/demo-city.json';
+import { ruleId } from '../domain/routing';
 
 interface DemoCity {
   version: number;
   units: { id: string; nameZh: string; nameEn: string; parentId: string | null; kind: string }[];
   people: { username: string; unitId: string | null; post: 'A' | 'B' | 'head' | null }[];
-  routingRules: { category: string; unitId: string }[];
+  jurisdictionSchemes: { scheme: string; specificity: number; nameZh: string; nameEn: string }[];
+  districts: { id: string; scheme: string; nameZh: string; nameEn: string; parentId: string | null; area: unknown }[];
+  routingRules: { category: string; districtId: string | null; unitId: string }[];
 }
 
 const data = organisation as DemoCity;
@@ -25,7 +28,10 @@ function treeOrder(units: DemoCity['units']): DemoCity['units'] {
   return ordered;
 }
 
-/** The demo city: unit tree, A/B posts and heads, one routing rule per category (src/seed/demo-city.json). */
+/**
+ * The demo city (src/seed/demo-city.json): unit tree, A/B posts and heads, districts with their
+ * areas, a city-wide routing rule per category and subdistrict rules for local (属地) matters.
+ */
 export const organisationSeed: SeedData = {
   name: 'demo-city',
   version: data.version,
@@ -47,13 +53,35 @@ export const organisationSeed: SeedData = {
         [p.unitId, p.username, p.post],
       );
     }
+    for (const scheme of data.jurisdictionSchemes) {
+      await tx.query(
+        `INSERT INTO jurisdiction_schemes (scheme, specificity, name_zh, name_en) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (scheme) DO UPDATE SET specificity = EXCLUDED.specificity, name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en
+         WHERE jurisdiction_schemes.origin = 'seed'`,
+        [scheme.scheme, scheme.specificity, scheme.nameZh, scheme.nameEn],
+      );
+    }
+    for (const d of data.districts) {
+      await tx.query(
+        `INSERT INTO districts (id, scheme, name_zh, name_en, parent_id, area) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+         ON CONFLICT (id) DO UPDATE SET scheme = EXCLUDED.scheme, name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en,
+           parent_id = EXCLUDED.parent_id, area = EXCLUDED.area, updated_at = now()
+         WHERE districts.origin = 'seed'`,
+        [d.id, d.scheme, d.nameZh, d.nameEn, d.parentId, JSON.stringify(d.area)],
+      );
+    }
     for (const r of data.routingRules) {
-      const [current] = await tx.query(`SELECT id, version, unit_id, origin FROM routing_rules WHERE category = $1 AND active`, [r.category]);
+      const id = ruleId(r.category, r.districtId);
+      const [current] = await tx.query(`SELECT version, unit_id, origin FROM routing_rules WHERE id = $1 ORDER BY version DESC LIMIT 1`, [id]);
+      // An administrator's rule (or retirement) stays; an unchanged one needs nothing.
       if (current && (current.origin === 'admin' || current.unit_id === r.unitId)) continue;
       // A changed rule is a new version; the old one stays for the record of past decisions.
       const version = current ? current.version + 1 : 1;
-      if (current) await tx.query(`UPDATE routing_rules SET active = false WHERE id = $1 AND version = $2`, [current.id, current.version]);
-      await tx.query(`INSERT INTO routing_rules (id, version, category, unit_id) VALUES ($1, $2, $1, $3)`, [r.category, version, r.unitId]);
+      await tx.query(`UPDATE routing_rules SET active = false WHERE id = $1 AND active`, [id]);
+      await tx.query(
+        `INSERT INTO routing_rules (id, version, category, district_id, unit_id) VALUES ($1, $2, $3, $4, $5)`,
+        [id, version, r.category, r.districtId, r.unitId],
+      );
     }
   },
 };

@@ -1,7 +1,7 @@
 import { WorkingCalendar } from '@duban/calendar';
 
 export type Tier = 'immediate' | 'general' | 'complex';
-export type Stage = 'accept' | 'start' | 'complete';
+export type Stage = 'accept' | 'start' | 'complete' | 'designate';
 
 export interface SlaPolicy {
   id: string;
@@ -23,7 +23,13 @@ export const FIRST_STAGE_POLICIES: Record<Tier, SlaPolicy> = {
   complex: { id: 'complex.accept.1wd', tier: 'complex', stage: 'accept', minutes: 420, basis: 'working' },
 };
 
-export function dueAt(policy: SlaPolicy, start: Date, calendar: WorkingCalendar): Date {
+/**
+ * A case nobody could route, or returned twice, waits in the coordinator queue: the supervision
+ * office must designate the lead unit within 1 working day (issue 4), whatever the tier.
+ */
+export const DESIGNATE_POLICY: Omit<SlaPolicy, 'tier'> = { id: 'coordination.designate.1wd', stage: 'designate', minutes: 420, basis: 'working' };
+
+export function dueAt(policy: Pick<SlaPolicy, 'minutes' | 'basis'>, start: Date, calendar: WorkingCalendar): Date {
   return policy.basis === 'elapsed'
     ? new Date(start.getTime() + policy.minutes * 60_000)
     : calendar.addWorkingMinutes(start, policy.minutes);

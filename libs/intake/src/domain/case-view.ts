@@ -21,6 +21,13 @@ export function laterStatus(current: CaseStatus, candidate: CaseStatus | undefin
 
 type Data = Record<string, unknown>;
 
+const ASSIGNED_VIA: Record<string, string> = {
+  reroute: 'Re-routed to',
+  coordinator: 'Sent to the coordinator queue of',
+  designation: 'Assigned as lead unit to',
+  reassignment: 'Reassigned to',
+};
+
 /** The change and the timeline line an event of another service brings to the case view. */
 export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary: string } {
   const d = (event.data ?? {}) as Data;
@@ -33,8 +40,12 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
           unitName: String(d.unitName),
           assignee: (d.assignee as string | null) ?? null,
         },
-        summary: `Assigned to ${d.unitName}${d.assignee ? ` (${d.assignee})` : ''}: ${d.reason}`,
+        summary: `${ASSIGNED_VIA[String(d.via)] ?? 'Assigned to'} ${d.unitName}${d.assignee ? ` (${d.assignee})` : ''}: ${d.reason}`,
       };
+    case 'case.returned':
+      return { change: {}, summary: `Returned by ${d.unitId} (${d.by}) as not theirs — return ${d.returns}: ${d.reason}` };
+    case 'case.lead-designated':
+      return { change: {}, summary: `Lead unit designated by ${d.by}: ${d.unitName} — ${d.reason}` };
     case 'sla.clock-started':
       return {
         change: { deadline: String(d.dueAt) },
