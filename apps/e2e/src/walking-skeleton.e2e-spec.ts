@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { eventually, stack, tokenFor } from '@duban/testing';
+import { api, eventually, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(120_000);
 
@@ -25,15 +25,6 @@ interface CaseView {
   deadline: string | null;
   traceId: string | null;
   timeline: TimelineEntry[];
-}
-
-async function api(path: string, init: RequestInit & { token?: string } = {}) {
-  const headers = new Headers(init.headers);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  if (init.body) headers.set('content-type', 'application/json');
-  const response = await fetch(`${stack.gatewayUrl}${path}`, { ...init, headers });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
 async function countCases(): Promise<number> {
@@ -279,7 +270,7 @@ describe('one case through all six services', () => {
     expect(await countCases()).toBe(before + 1);
 
     const different = await post(JSON.stringify({ title: 'Something else', description: 'x', category: 'public-works.streetlight' }));
-    expect(different.status).toBe(422);
+    expect(different.status).toBe(409);
     expect(different.headers.get('content-type')).toContain('application/problem+json');
     const badKey = await post(body, 'has spaces in it');
     expect(badKey.status).toBe(400);

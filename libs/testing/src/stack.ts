@@ -67,3 +67,17 @@ export async function tokenFor(username: string, password = 'duban-demo'): Promi
   if (!response.ok) throw new Error(`token for ${username}: HTTP ${response.status} ${await response.text()}`);
   return ((await response.json()) as { access_token: string }).access_token;
 }
+
+/** One JSON call to the public API through the gateway; the body is parsed when there is one. */
+export async function api<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  path: string,
+  init: Omit<RequestInit, 'body'> & { token?: string; body?: unknown } = {},
+): Promise<{ status: number; headers: Headers; body: T }> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  if (init.body !== undefined) headers.set('content-type', 'application/json');
+  const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+  const response = await fetch(`${stack.gatewayUrl}${path}`, { ...init, headers, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}

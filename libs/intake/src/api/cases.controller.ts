@@ -181,8 +181,9 @@ export class CasesController {
     );
     if (!row) return undefined;
     if (row.request_hash !== requestHash) {
+      // 409 Conflict, as our API promises (issue 4); the IETF Idempotency-Key draft suggests 422 here.
       throw new HttpProblem(
-        422,
+        409,
         'idempotency-key-reused',
         'This Idempotency-Key was used for a different request.',
         'Use a new key for a new case; resend the identical body to get the case the key created.',
