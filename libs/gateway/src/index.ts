@@ -66,6 +66,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
       fastify.all('/api/*', proxy);
+      fastify.all('/open311/*', proxy);
     },
     onShutdown: async () => undefined,
     handleSignals: options.handleSignals,

@@ -36,14 +36,16 @@ export function createProxy(options: ProxyOptions) {
   };
 
   return async function proxy(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const upstream = routeFor(request.url);
-    if (!upstream) return fail(request, reply, Problems.notFound('This resource'));
-    try {
-      await options.verifier.verify(request.headers.authorization);
-    } catch (error) {
-      return fail(request, reply, problemFor(error));
+    const route = routeFor(request.url);
+    if (!route) return fail(request, reply, Problems.notFound('This resource'));
+    if (route.bearer !== false) {
+      try {
+        await options.verifier.verify(request.headers.authorization);
+      } catch (error) {
+        return fail(request, reply, problemFor(error));
+      }
     }
-    const target = new URL(request.url, options.upstreams[upstream]);
+    const target = new URL(request.url, options.upstreams[route.upstream]);
     const body = request.body as Buffer | undefined;
     const headers = forwardable(request.headers);
     headers['x-forwarded-for'] = request.ip;
@@ -66,7 +68,7 @@ export function createProxy(options: ProxyOptions) {
         if (!reply.raw.writableFinished) upstreamRequest.destroy(new Error('client closed'));
       });
       upstreamRequest.on('error', (error) => {
-        options.logger.warn({ err: error, upstream }, 'upstream request failed');
+        options.logger.warn({ err: error, upstream: route.upstream }, 'upstream request failed');
         if (reply.sent) return;
         const timedOut = error.message === 'upstream timeout';
         resolve(
@@ -74,8 +76,8 @@ export function createProxy(options: ProxyOptions) {
             request,
             reply,
             timedOut
-              ? new HttpProblem(504, 'upstream-timeout', 'The service did not answer in time.', `${upstream} timed out.`)
-              : Problems.unavailable(`The ${upstream} service cannot be reached.`),
+              ? new HttpProblem(504, 'upstream-timeout', 'The service did not answer in time.', `${route.upstream} timed out.`)
+              : Problems.unavailable(`The ${route.upstream} service cannot be reached.`),
           ),
         );
       });

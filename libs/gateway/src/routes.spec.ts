@@ -2,10 +2,17 @@ import { routeFor } from './routes';
 
 describe('routeFor', () => {
   it('sends each public path to the service that owns it', () => {
-    expect(routeFor('/api/v1/cases')).toBe('intake');
-    expect(routeFor('/api/v1/cases/0b7e?x=1')).toBe('intake');
-    expect(routeFor('/api/v1/notifications')).toBe('notification');
-    expect(routeFor('/api/v1/assessment/units/water')).toBe('assessment');
+    expect(routeFor('/api/v1/cases')?.upstream).toBe('intake');
+    expect(routeFor('/api/v1/cases/0b7e?x=1')?.upstream).toBe('intake');
+    expect(routeFor('/api/v1/notifications')?.upstream).toBe('notification');
+    expect(routeFor('/api/v1/assessment/units/water')?.upstream).toBe('assessment');
+    expect(routeFor('/api/v1/routing-rules/water.leak')?.upstream).toBe('dispatch');
+  });
+
+  it('lets only Open311 through without a bearer token (it has its own api_key)', () => {
+    expect(routeFor('/open311/v2/services.json')).toMatchObject({ upstream: 'intake', bearer: false });
+    expect(routeFor('/api/v1/cases')?.bearer).toBeUndefined();
+    expect(routeFor('/open311/v3/services.json')).toBeUndefined();
   });
 
   it('matches whole segments only and refuses unknown paths', () => {

@@ -1,8 +1,17 @@
 export type Upstream = 'intake' | 'dispatch' | 'collaboration' | 'escalation' | 'assessment' | 'notification';
 
+export interface Route {
+  prefix: string;
+  upstream: Upstream;
+  /** False for protocols with their own credentials (Open311: a per-client api_key checked by intake). */
+  bearer?: false;
+}
+
 /** Public API paths and the service that owns each (ARCHITECTURE.md: reads go to the owning service). */
-export const ROUTES: readonly { prefix: string; upstream: Upstream }[] = [
+export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/cases', upstream: 'intake' },
+  { prefix: '/api/v1/open311-clients', upstream: 'intake' },
+  { prefix: '/open311/v2', upstream: 'intake', bearer: false },
   { prefix: '/api/v1/units', upstream: 'dispatch' },
   { prefix: '/api/v1/assignments', upstream: 'dispatch' },
   { prefix: '/api/v1/coordination-queue', upstream: 'dispatch' },
@@ -21,7 +30,7 @@ export const ROUTES: readonly { prefix: string; upstream: Upstream }[] = [
  * Paths with dot segments (also percent-encoded) are refused: resolved by the
  * upstream URL, they would step out of the public API (e.g. to /metrics).
  */
-export function routeFor(url: string): Upstream | undefined {
+export function routeFor(url: string): Route | undefined {
   const path = url.split('?')[0];
   let decoded: string;
   try {
@@ -30,5 +39,5 @@ export function routeFor(url: string): Upstream | undefined {
     return undefined;
   }
   if (decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')) return undefined;
-  return ROUTES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`))?.upstream;
+  return ROUTES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
 }

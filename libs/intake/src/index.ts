@@ -1,7 +1,13 @@
+import { Type } from '@sinclair/typebox';
 import { CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
+import { Open311ClientsController } from './api/open311-clients.controller';
+import { OPEN311_CONFIG, Open311Controller } from './api/open311.controller';
+import { Open311Repository } from './infrastructure/open311.repository';
+import { Open311Clients1763900000150 } from './infrastructure/migrations/1763900000150-open311';
+import { CaseIntake } from './application/case-intake';
 import { CaseRepository } from './infrastructure/case.repository';
 import { IntakeSchema1763900000100 } from './infrastructure/migrations/1763900000100-intake-schema';
 import { CategoryTaxonomy1763900000110 } from './infrastructure/migrations/1763900000110-category-taxonomy';
@@ -13,14 +19,24 @@ import { CallerAndSource1763900000140 } from './infrastructure/migrations/176390
 export const intakeService: DomainServiceDefinition = {
   service: 'intake',
   defaultPort: 8081,
-  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140],
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150],
   seeds: [categorySeed],
-  controllers: [CasesController],
-  compose(runtime) {
+  controllers: [CasesController, Open311Controller, Open311ClientsController],
+  config: {
+    /** The jurisdiction_id this Open311 endpoint answers for (GeoReport v2). */
+    OPEN311_JURISDICTION_ID: Type.String({ minLength: 1, maxLength: 100, default: 'minghu' }),
+  },
+  compose(runtime, config) {
     const cases = new CaseRepository(runtime.dataSource);
+    const intake = new CaseIntake(runtime, cases);
     const project: EventHandler = (event, tx) => cases.project(tx, event);
     return {
-      providers: [{ provide: CaseRepository, useValue: cases }],
+      providers: [
+        { provide: CaseRepository, useValue: cases },
+        { provide: CaseIntake, useValue: intake },
+        { provide: Open311Repository, useValue: new Open311Repository(runtime.dataSource) },
+        { provide: OPEN311_CONFIG, useValue: { jurisdictionId: config.OPEN311_JURISDICTION_ID as string } },
+      ],
       // The case view follows every service's lifecycle events (ARCHITECTURE.md: one read, no fan-out).
       consumers: [
         {

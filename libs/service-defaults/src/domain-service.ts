@@ -1,5 +1,5 @@
 import { Module, Provider, Type as NestType } from '@nestjs/common';
-import { Static, Type } from '@sinclair/typebox';
+import { Static, TProperties, Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
 import { ServiceName } from '@duban/contracts';
 import type { MessageTransport } from '@duban/messaging';
@@ -11,8 +11,9 @@ import { ConsumerRegistration, RuntimeOptions, ServiceRuntime } from './runtime'
 import { startHttpService } from './bootstrap';
 
 /** The configuration every domain service reads; HTTP_PORT's default differs per service. */
-export function domainServiceConfig(defaultPort: number) {
+export function domainServiceConfig(defaultPort: number, extra: TProperties = {}) {
   return Type.Object({
+    ...extra,
     ...BaseConfig,
     ...DatabaseConfig,
     ...KafkaConfig,
@@ -30,8 +31,10 @@ export interface DomainServiceDefinition {
   controllers: NestType<unknown>[];
   /** Versioned reference data loaded after the migrations (never over an administrator's changes). */
   seeds?: SeedData[];
+  /** The service's own settings (environment variables), validated with the common ones at start. */
+  config?: TProperties;
   /** Builds the service's own providers and consumers once the runtime exists. */
-  compose(runtime: ServiceRuntime): { providers: Provider[]; consumers: ConsumerRegistration[] };
+  compose(runtime: ServiceRuntime, config: Record<string, unknown>): { providers: Provider[]; consumers: ConsumerRegistration[] };
 }
 
 export interface CompositionOptions {
@@ -51,7 +54,7 @@ export async function runDomainService(
   env: NodeJS.ProcessEnv = process.env,
   composition: CompositionOptions = {},
 ) {
-  const config = loadConfig(domainServiceConfig(definition.defaultPort), env);
+  const config = loadConfig(domainServiceConfig(definition.defaultPort, definition.config), env);
   const runtime = new ServiceRuntime({
     service: definition.service,
     databaseUrl: config.DATABASE_URL,
@@ -68,7 +71,7 @@ export async function runDomainService(
     audience: config.OIDC_AUDIENCE,
     discoveryUrl: config.OIDC_DISCOVERY_URL,
   });
-  const { providers, consumers } = definition.compose(runtime);
+  const { providers, consumers } = definition.compose(runtime, config as Record<string, unknown>);
   await runtime.start(consumers, definition.seeds);
 
   @Module({

@@ -168,3 +168,7 @@ export type ReassignRequest = Static<typeof ReassignRequest>;
 /** Body of POST /api/v1/assignments/{caseId}/designate-lead (the coordinator queue). */
 export const DesignateLeadRequest = Type.Object({ unitId: UnitCode, reason: Text(5, 1000) }, { additionalProperties: false });
 export type DesignateLeadRequest = Static<typeof DesignateLeadRequest>;
+
+/** Body of POST /api/v1/open311-clients (administrators): a client that may POST Open311 requests. */
+export const Open311ClientRequest = Type.Object({ name: Text(1, 100) }, { additionalProperties: false });
+export type Open311ClientRequest = Static<typeof Open311ClientRequest>;

@@ -1,16 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
-import { CaseReceived, CaseReclassified, CaseView, CreateCaseRequest, newEvent, ReclassifyRequest } from '@duban/contracts';
+import { CaseReclassified, CaseView, CreateCaseRequest, newEvent, ReclassifyRequest } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
-import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
 import { BearerAuthGuard, CurrentPrincipal, HttpProblem, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
-import { Category } from '../domain/category';
-import { classify, urgencyKeywords } from '../domain/classification';
-
-type Channel = NonNullable<CreateCaseRequest['channel']>;
+import { CaseIntake, Channel } from '../application/case-intake';
 
 /** Which roles may file a case on which channel: citizens online, operators on the hotline, leaders and inspectors for their findings. */
 const CHANNEL_ROLES: Record<Channel, Principal['roles']> = {
@@ -34,6 +30,7 @@ export class CasesController {
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(CaseRepository) private readonly cases: CaseRepository,
+    @Inject(CaseIntake) private readonly intake: CaseIntake,
   ) {}
 
   /** 受理: validates, stores the case, its view and its case.received event in one transaction. */
@@ -60,117 +57,15 @@ export class CasesController {
       throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
     }
     checkChannelFields(body, channel);
-    const text = `${body.title}\n${body.description}`;
-    const { category, matched } = await this.categoryOf(body.category, text);
-    // Urgency and safety words make any case an emergency, whatever its category's default.
-    const urgency = urgencyKeywords(text);
-    const tier = body.tier ?? (urgency.length > 0 ? 'immediate' : category.tier);
-    const id = randomUUID();
-    const traceId = currentTraceId() ?? null;
-    setSpanAttributes({ [Attr.caseId]: id, [Attr.category]: category.code, [Attr.tier]: tier });
-    const receivedAt = new Date();
-    const event = newEvent(CaseReceived, {
-      caseId: id,
-      unitId: null,
-      occurredAt: receivedAt,
-      data: {
-        title: body.title,
-        description: body.description,
-        category: category.code,
-        tier,
-        channel,
-        reporter: { subject: principal.subject, username: principal.username },
-        ...(body.location ? { location: body.location } : {}),
-        receivedAt: receivedAt.toISOString(),
-        ...(traceId ? { traceId } : {}),
-        ...(body.sourceReference ? { sourceReference: body.sourceReference } : {}),
-        classification: {
-          method: body.category ? 'explicit' : 'keywords',
-          keywords: matched,
-          urgency,
-          ...(body.tier ? { explicitTier: true } : {}),
-        },
-      },
-    });
-    const how = [
-      body.tier ? `priority set explicitly` : '',
-      body.sourceReference ? `source: ${body.sourceReference}` : '',
-      body.caller ? `for caller ${body.caller.name}` : '',
-      matched.length > 0 ? `category recognised from: ${matched.join(', ')}` : '',
-      urgency.length > 0 ? `immediate because of: ${urgency.join(', ')}` : '',
-    ].filter(Boolean);
-    const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${tier}${how.length ? ` (${how.join('; ')})` : ''}`;
-    const created = await this.runtime.dataSource.transaction(async (tx) => {
-      if (idempotencyKey) {
-        // Concurrent retries with one key meet here: the second waits for the first to commit, then finds its row.
-        const claimed = await tx.query(
-          `INSERT INTO idempotency_keys (subject, key, request_hash, case_id) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (subject, key) DO NOTHING RETURNING case_id`,
-          [principal.subject, idempotencyKey, requestHash, id],
-        );
-        if (claimed.length === 0) return false;
-      }
-      await this.cases.insert(
-        tx,
-        {
-          ...body,
-          id,
-          category: category.code,
-          tier,
-          channel,
-          reporterSubject: principal.subject,
-          reporterUsername: principal.username,
-          receivedAt,
-          traceId,
-        },
-        summary,
-        event.id,
-      );
-      await enqueue(tx, this.runtime.topic, [event]);
-      return true;
-    });
+    const idempotency = idempotencyKey ? { subject: principal.subject, key: idempotencyKey, requestHash } : undefined;
+    const created = await this.intake.file({ body, channel, reporter: { subject: principal.subject, username: principal.username }, idempotency });
     if (!created) {
       const replay = await this.replay(principal, idempotencyKey!, requestHash, reply);
       if (replay) return replay;
       throw Problems.internal();
     }
-    this.runtime.relay.wake();
-    void reply.header('location', `/api/v1/cases/${id}`);
-    return {
-      id,
-      title: body.title,
-      description: body.description,
-      category: category.code,
-      tier,
-      channel,
-      status: 'received',
-      unitId: null,
-      unitName: null,
-      assignee: null,
-      deadline: null,
-      receivedAt: receivedAt.toISOString(),
-      traceId,
-      timeline: [
-        { eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary },
-      ],
-    };
-  }
-
-  /** The category named in the request, or the one its text's keywords point to. */
-  private async categoryOf(code: string | undefined, text: string): Promise<{ category: Category; matched: string[] }> {
-    const categories = await this.cases.allCategories();
-    if (code) {
-      const category = categories.get(code);
-      if (!category) throw Problems.validation([{ pointer: '/category', field: 'category', detail: `unknown category "${code}"` }]);
-      return { category, matched: [] };
-    }
-    const found = classify(text, [...categories.values()]);
-    if (!found) {
-      throw Problems.validation([
-        { pointer: '/category', field: 'category', detail: 'no category could be recognised in the title or description; name one' },
-      ]);
-    }
-    return { category: categories.get(found.category)!, matched: found.matched };
+    void reply.header('location', `/api/v1/cases/${created.id}`);
+    return created;
   }
 
   /** The case an earlier request with this key created, answered again; a different request under the same key is refused. */

@@ -41,7 +41,7 @@ const CATEGORY_CACHE_MS = 30_000;
 
 /** Intake's cases and the case view (read model) it keeps from everyone's events. */
 export class CaseRepository {
-  private categories?: { loadedAt: number; byCode: Map<string, KeywordCategory & Category> };
+  private categories?: { loadedAt: number; byCode: Map<string, KeywordCategory & Category & { classNameEn: string | null }> };
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -50,10 +50,10 @@ export class CaseRepository {
     return (await this.allCategories()).get(code);
   }
 
-  async allCategories(): Promise<Map<string, KeywordCategory & Category>> {
+  async allCategories(): Promise<Map<string, KeywordCategory & Category & { classNameEn: string | null }>> {
     if (!this.categories || Date.now() - this.categories.loadedAt > CATEGORY_CACHE_MS) {
-      const rows: (KeywordCategory & Category)[] = await this.dataSource.query(
-        'SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier, keywords FROM categories ORDER BY code',
+      const rows: (KeywordCategory & Category & { classNameEn: string | null })[] = await this.dataSource.query(
+        'SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier, keywords, class_name_en AS "classNameEn" FROM categories ORDER BY code',
       );
       this.categories = { loadedAt: Date.now(), byCode: new Map(rows.map((c) => [c.code, c])) };
     }

@@ -1,0 +1,220 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { HttpProblem, Problems } from '@duban/service-defaults';
+import type { FastifyReply } from 'fastify';
+import { CaseIntake } from '../application/case-intake';
+import { Category } from '../domain/category';
+import { KeywordCategory } from '../domain/classification';
+import { Format, open311Status, Open311Request, Open311Service, readSubmission, splitFormat, statusNotes, toXml } from '../domain/open311';
+import { CaseRepository } from '../infrastructure/case.repository';
+import { Open311Repository, RequestRow } from '../infrastructure/open311.repository';
+
+export const OPEN311_CONFIG = Symbol('OPEN311_CONFIG');
+export interface Open311Config {
+  jurisdictionId: string;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+const DAY = 86_400_000;
+const MAX_REQUESTS = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const field = (name: string, detail: string) => Problems.validation([{ pointer: `/${name}`, field: name, detail }]);
+const notFound = (what: string) => Problems.notFound(what);
+
+/**
+ * Open311 GeoReport v2 on intake (https://wiki.open311.org/GeoReport_v2): services
+ * are the taxonomy's sub-classes; requests are the public cases (web, app and
+ * Open311 channels). Reading needs no credentials; POST needs a client's api_key.
+ * Errors are RFC 9457 problem+json naming the field, like every Duban API.
+ */
+@Controller('open311/v2')
+export class Open311Controller {
+  constructor(
+    @Inject(CaseRepository) private readonly cases: CaseRepository,
+    @Inject(Open311Repository) private readonly open311: Open311Repository,
+    @Inject(CaseIntake) private readonly intake: CaseIntake,
+    @Inject(OPEN311_CONFIG) private readonly config: Open311Config,
+  ) {}
+
+  /** GET services.{format} and GET requests.{format}. */
+  @Get(':file')
+  async list(@Param('file') file: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, format } = this.fileOf(file);
+    this.checkJurisdiction(query.jurisdiction_id);
+    if (name === 'services') {
+      const services = [...(await this.cases.allCategories()).values()].map(serviceOf);
+      return this.send(reply, format, 'services', 'service', services);
+    }
+    if (name === 'requests') {
+      const rows = await this.open311.requests(this.requestFilter(query));
+      return this.send(reply, format, 'service_requests', 'request', await this.requestsOf(rows));
+    }
+    throw notFound('This Open311 resource');
+  }
+
+  /** GET services/{service_code}.{format}: the service definition (Duban's services have no extra attributes). */
+  @Get('services/:file')
+  async service(@Param('file') file: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, format } = this.fileOf(file);
+    this.checkJurisdiction(query.jurisdiction_id);
+    if (!(await this.cases.findCategory(name))) throw notFound(`Service "${name}"`);
+    const definition = { service_code: name, attributes: [] };
+    if (format === 'xml') return this.xml(reply, `<?xml version="1.0" encoding="utf-8"?>\n<service_definition><service_code>${name}</service_code><attributes/></service_definition>\n`);
+    return definition;
+  }
+
+  /** GET requests/{service_request_id}.{format} (also request/…, as the published Swagger spells it). */
+  @Get(['requests/:file', 'request/:file'])
+  async request(@Param('file') file: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, format } = this.fileOf(file);
+    this.checkJurisdiction(query.jurisdiction_id);
+    if (!UUID.test(name)) throw notFound('This service request');
+    const rows = await this.open311.requests({ ids: [name], start: new Date(0), end: new Date(8.64e15), limit: 1 });
+    if (rows.length === 0) throw notFound('This service request');
+    return this.send(reply, format, 'service_requests', 'request', await this.requestsOf(rows));
+  }
+
+  /** POST requests.{format}: files a case for the client the api_key belongs to (200, as the published spec answers). */
+  @Post(':file')
+  @HttpCode(200)
+  async create(@Param('file') file: string, @Body() body: unknown, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, format } = this.fileOf(file);
+    if (name !== 'requests') throw notFound('This Open311 resource');
+    // The spec sends form fields; JSON bodies and query parameters are read the same way.
+    const form = { ...(query as Record<string, unknown>), ...((body ?? {}) as Record<string, unknown>) };
+    const { submission, errors } = readSubmission(form);
+    const apiKey = typeof form.api_key === 'string' ? form.api_key : undefined;
+    const client = apiKey ? await this.open311.clientFor(apiKey) : undefined;
+    if (!client) throw new HttpProblem(403, 'invalid-api-key', 'A valid api_key is required.', 'api_key: missing, unknown or revoked; ask the operator of this Duban for a key.');
+    if (!submission) throw Problems.validation(errors);
+    this.checkJurisdiction(submission.jurisdictionId);
+    const { category } = await this.intake.categoryOf(submission.serviceCode, '', 'service_code');
+    const description = submission.description ?? `${category.nameEn} reported via Open311`;
+    const firstLine = description.split('\n')[0].slice(0, 150);
+    const address = submission.address ?? (submission.addressId ? `address id ${submission.addressId}` : undefined);
+    const created = await this.intake.file({
+      body: {
+        title: `${category.nameEn}: ${firstLine}`.slice(0, 200),
+        description,
+        category: category.code,
+        location: { ...(address ? { address } : {}), ...(submission.point ? { point: submission.point } : {}) },
+      },
+      channel: 'open311',
+      reporter: { subject: `open311:${client.id}`, username: client.name.slice(0, 100) },
+      contact: submission.contact,
+      sourceReference: `Open311 client ${client.name}`.slice(0, 200),
+    });
+    if (!created) throw Problems.internal();
+    if (submission.mediaUrl) await this.open311.setMediaUrl(created.id, submission.mediaUrl);
+    const response = [
+      {
+        service_request_id: created.id,
+        service_notice: `Received as ${category.nameEn} (${category.nameZh}), tier ${created.tier}; follow it at requests/${created.id}.${format}`,
+        ...(submission.contact.accountId ? { account_id: submission.contact.accountId } : {}),
+      },
+    ];
+    return this.send(reply, format, 'service_requests', 'request', response);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private fileOf(file: string): { name: string; format: Format } {
+    const parsed = splitFormat(file);
+    if (!parsed) throw notFound('This Open311 resource (add .json or .xml)');
+    return parsed;
+  }
+
+  private checkJurisdiction(value: unknown): void {
+    if (value === undefined || value === '') return;
+    if (value !== this.config.jurisdictionId) {
+      throw new HttpProblem(404, 'unknown-jurisdiction', 'Unknown jurisdiction.', `jurisdiction_id: this endpoint serves "${this.config.jurisdictionId}"`, [
+        { pointer: '/jurisdiction_id', field: 'jurisdiction_id', detail: `this endpoint serves "${this.config.jurisdictionId}"` },
+      ]);
+    }
+  }
+
+  private requestFilter(query: Query) {
+    const one = (name: string): string | undefined => {
+      const v = query[name];
+      if (Array.isArray(v)) throw field(name, 'must be given once');
+      return v === '' ? undefined : v;
+    };
+    const list = (name: string, max: number): string[] | undefined => {
+      const v = one(name);
+      if (v === undefined) return undefined;
+      const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+      if (items.length > max) throw field(name, `at most ${max} values`);
+      return items;
+    };
+    const date = (name: string): Date | undefined => {
+      const v = one(name);
+      if (v === undefined) return undefined;
+      const d = new Date(v);
+      if (Number.isNaN(d.getTime()) || v.length > 40) throw field(name, 'must be a W3C date-time, e.g. 2026-11-01T00:00:00Z');
+      return d;
+    };
+    const ids = list('service_request_id', 100);
+    if (ids?.some((id) => !UUID.test(id))) throw field('service_request_id', 'must be service request ids returned by this endpoint');
+    const statuses = list('status', 2);
+    if (statuses?.some((s) => s !== 'open' && s !== 'closed')) throw field('status', 'must be open, closed or open,closed');
+    // The spec's default: the last 90 days, and at most 90 days at a time.
+    const end = date('end_date') ?? new Date();
+    const start = date('start_date') ?? new Date(end.getTime() - 90 * DAY);
+    if (start > end) throw field('start_date', 'must not be after end_date');
+    if (!ids && end.getTime() - start.getTime() > 90 * DAY) throw field('start_date', 'a query spans at most 90 days');
+    return {
+      ids,
+      serviceCodes: list('service_code', 50),
+      statuses: statuses as ('open' | 'closed')[] | undefined,
+      start: ids ? new Date(0) : start,
+      end: ids ? new Date(8.64e15) : end,
+      limit: MAX_REQUESTS,
+    };
+  }
+
+  private async requestsOf(rows: RequestRow[]): Promise<Open311Request[]> {
+    const categories = await this.cases.allCategories();
+    return rows.map((r) => ({
+      service_request_id: r.id,
+      status: open311Status(r.status),
+      status_notes: statusNotes(r.status, r.unit_name),
+      service_name: categories.get(r.category)?.nameEn ?? null,
+      service_code: r.category,
+      description: r.description.slice(0, 4000),
+      agency_responsible: r.unit_name,
+      service_notice: r.deadline ? `Time limit of the current stage: ${r.deadline.toISOString()}` : null,
+      requested_datetime: r.received_at.toISOString(),
+      updated_datetime: (r.updated_at ?? r.received_at).toISOString(),
+      expected_datetime: r.deadline ? r.deadline.toISOString() : null,
+      address: r.location?.address ?? null,
+      address_id: null,
+      zipcode: null,
+      lat: r.location?.point?.lat ?? null,
+      long: r.location?.point?.lon ?? null,
+      media_url: r.media_url,
+    }));
+  }
+
+  private send(reply: FastifyReply, format: Format, root: string, item: string, items: object[]) {
+    return format === 'xml' ? this.xml(reply, toXml(root, item, items)) : items;
+  }
+
+  private xml(reply: FastifyReply, text: string): string {
+    void reply.header('content-type', 'application/xml; charset=utf-8');
+    return text;
+  }
+}
+
+function serviceOf(c: Category & KeywordCategory & { classNameEn: string | null }): Open311Service {
+  const keywords = [...(c.keywords.en ?? []), ...(c.keywords.zh ?? [])];
+  return {
+    service_code: c.code,
+    service_name: c.nameEn,
+    description: `${c.nameEn} (${c.nameZh}); tier ${c.tier}`,
+    metadata: false,
+    type: 'realtime',
+    keywords: keywords.length > 0 ? keywords.join(',') : null,
+    group: c.classNameEn,
+  };
+}

@@ -1,0 +1,145 @@
+import { CaseReceived, CaseView, CreateCaseRequest, newEvent } from '@duban/contracts';
+import { enqueue } from '@duban/messaging';
+import { Problems, ServiceRuntime } from '@duban/service-defaults';
+import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
+import { randomUUID } from 'node:crypto';
+import { Category } from '../domain/category';
+import { classify, urgencyKeywords } from '../domain/classification';
+import { CaseRepository } from '../infrastructure/case.repository';
+
+export type Channel = NonNullable<CreateCaseRequest['channel']>;
+
+export interface Filing {
+  body: CreateCaseRequest;
+  channel: Channel;
+  reporter: { subject: string; username: string };
+  /** Contact details kept in intake only (hotline caller, Open311 reporter), never put on events. */
+  contact?: Record<string, string>;
+  /** A retried request under this key returns the first case (the caller checked the hash already). */
+  idempotency?: { subject: string; key: string; requestHash: string };
+  /** Where the case came from outside Duban (an import row, an Open311 client's id). */
+  sourceReference?: string;
+}
+
+/**
+ * 受理 for every channel: classifies, stores the case, its view and its
+ * case.received event in one transaction. Returns undefined when an
+ * idempotency key had already been claimed by a concurrent request.
+ */
+export class CaseIntake {
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly cases: CaseRepository,
+  ) {}
+
+  async file(f: Filing): Promise<CaseView | undefined> {
+    const { body, channel } = f;
+    const text = `${body.title}\n${body.description}`;
+    const { category, matched } = await this.categoryOf(body.category, text);
+    // Urgency and safety words make any case an emergency, whatever its category's default.
+    const urgency = urgencyKeywords(text);
+    const tier = body.tier ?? (urgency.length > 0 ? 'immediate' : category.tier);
+    const id = randomUUID();
+    const traceId = currentTraceId() ?? null;
+    setSpanAttributes({ [Attr.caseId]: id, [Attr.category]: category.code, [Attr.tier]: tier });
+    const receivedAt = new Date();
+    const sourceReference = body.sourceReference ?? f.sourceReference;
+    const event = newEvent(CaseReceived, {
+      caseId: id,
+      unitId: null,
+      occurredAt: receivedAt,
+      data: {
+        title: body.title,
+        description: body.description,
+        category: category.code,
+        tier,
+        channel,
+        reporter: { subject: f.reporter.subject, username: f.reporter.username },
+        ...(body.location ? { location: body.location } : {}),
+        receivedAt: receivedAt.toISOString(),
+        ...(traceId ? { traceId } : {}),
+        ...(sourceReference ? { sourceReference } : {}),
+        classification: {
+          method: body.category ? 'explicit' : 'keywords',
+          keywords: matched,
+          urgency,
+          ...(body.tier ? { explicitTier: true } : {}),
+        },
+      },
+    });
+    const how = [
+      body.tier ? `priority set explicitly` : '',
+      sourceReference ? `source: ${sourceReference}` : '',
+      body.caller ? `for caller ${body.caller.name}` : '',
+      matched.length > 0 ? `category recognised from: ${matched.join(', ')}` : '',
+      urgency.length > 0 ? `immediate because of: ${urgency.join(', ')}` : '',
+    ].filter(Boolean);
+    const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${tier}${how.length ? ` (${how.join('; ')})` : ''}`;
+    const created = await this.runtime.dataSource.transaction(async (tx) => {
+      if (f.idempotency) {
+        // Concurrent retries with one key meet here: the second waits for the first to commit, then finds its row.
+        const claimed = await tx.query(
+          `INSERT INTO idempotency_keys (subject, key, request_hash, case_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (subject, key) DO NOTHING RETURNING case_id`,
+          [f.idempotency.subject, f.idempotency.key, f.idempotency.requestHash, id],
+        );
+        if (claimed.length === 0) return false;
+      }
+      await this.cases.insert(
+        tx,
+        {
+          ...body,
+          ...(f.contact ? { caller: f.contact as CreateCaseRequest['caller'] } : {}),
+          sourceReference,
+          id,
+          category: category.code,
+          tier,
+          channel,
+          reporterSubject: f.reporter.subject,
+          reporterUsername: f.reporter.username,
+          receivedAt,
+          traceId,
+        },
+        summary,
+        event.id,
+      );
+      await enqueue(tx, this.runtime.topic, [event]);
+      return true;
+    });
+    if (!created) return undefined;
+    this.runtime.relay.wake();
+    return {
+      id,
+      title: body.title,
+      description: body.description,
+      category: category.code,
+      tier,
+      channel,
+      status: 'received',
+      unitId: null,
+      unitName: null,
+      assignee: null,
+      deadline: null,
+      receivedAt: receivedAt.toISOString(),
+      traceId,
+      timeline: [{ eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary }],
+    };
+  }
+
+  /** The category named in the request, or the one its text's keywords point to. */
+  async categoryOf(code: string | undefined, text: string, field = 'category'): Promise<{ category: Category; matched: string[] }> {
+    const categories = await this.cases.allCategories();
+    if (code) {
+      const category = categories.get(code);
+      if (!category) throw Problems.validation([{ pointer: `/${field}`, field, detail: `unknown category "${code}"` }]);
+      return { category, matched: [] };
+    }
+    const found = classify(text, [...categories.values()]);
+    if (!found) {
+      throw Problems.validation([
+        { pointer: `/${field}`, field, detail: 'no category could be recognised in the title or description; name one' },
+      ]);
+    }
+    return { category: categories.get(found.category)!, matched: found.matched };
+  }
+}
