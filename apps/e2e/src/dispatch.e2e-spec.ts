@@ -1,9 +1,12 @@
-import { api, eventually, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, tokenFor } from '@duban/testing';
 
 jest.setTimeout(120_000);
 
-/** A point inside the Wanghu subdistrict of the demo city (its area is drawn over Boston). */
-const WANGHU = { lat: 42.37, lon: -71.08 };
+/**
+ * A point inside the Wanghu subdistrict of the demo city (its area is drawn over Boston), new
+ * for every case: reports of one category close together would be linked as duplicates.
+ */
+const inWanghu = () => ({ lat: 42.35 + Math.random() * 0.05, lon: -71.095 + Math.random() * 0.025 });
 
 interface Assignment {
   id: string;
@@ -23,7 +26,7 @@ let operator: string;
 let dispatcher: string;
 
 async function fileCase(body: Record<string, unknown>): Promise<string> {
-  const r = await api('/api/v1/cases', { method: 'POST', token: operator, body: { title: 'Dispatch e2e', description: 'Dispatch e2e case', ...body } });
+  const r = await api('/api/v1/cases', { method: 'POST', token: operator, body: { title: 'Dispatch e2e', description: distinct('Dispatch e2e case'), ...body } });
   expect(r.status).toBe(201);
   return r.body.id;
 }
@@ -48,14 +51,14 @@ beforeAll(async () => {
 
 describe('dispatch through the gateway', () => {
   it('routes a point to the office of its subdistrict (属地), and says which rule and version decided', async () => {
-    const local = await fileCase({ category: 'urban.street-cleaning', location: { point: WANGHU } });
+    const local = await fileCase({ category: 'urban.street-cleaning', location: { point: inWanghu() } });
     const cityWide = await fileCase({ category: 'urban.street-cleaning' });
     const a = await activeAssignment(local);
     expect(a).toMatchObject({ unitId: 'hudong-wanghu', assignee: 'handler-hudong-wanghu-a', ruleId: 'urban.street-cleaning@hudong-wanghu', via: 'rule' });
     expect(a.reason).toMatch(/urban\.street-cleaning in hudong-wanghu → Wanghu Subdistrict Office/);
     expect((await activeAssignment(cityWide)).unitId).toBe('urban-management');
 
-    const preview = await api('/api/v1/routing/preview', { method: 'POST', token: dispatcher, body: { category: 'urban.street-cleaning', location: { point: WANGHU } } });
+    const preview = await api('/api/v1/routing/preview', { method: 'POST', token: dispatcher, body: { category: 'urban.street-cleaning', location: { point: inWanghu() } } });
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({ places: ['hudong-wanghu', 'hudong'], unitId: 'hudong-wanghu' });
     expectProblem(await api('/api/v1/routing/preview', { method: 'POST', token: dispatcher, body: { category: 'x', location: { point: { lat: 91, lon: 0 } } } }), 400, 'location.point.lat');
@@ -121,7 +124,7 @@ describe('dispatch through the gateway', () => {
       tokenFor('handler-urban-management-a'),
       tokenFor('handler-water-a'),
     ]);
-    const caseId = await fileCase({ category: 'urban.street-cleaning', location: { point: WANGHU } });
+    const caseId = await fileCase({ category: 'urban.street-cleaning', location: { point: inWanghu() } });
     await activeAssignment(caseId, (a) => a.unitId === 'hudong-wanghu');
 
     expectProblem(await api(`/api/v1/assignments/${caseId}/return`, { method: 'POST', token: water, body: { reason: 'Not our matter at all' } }), 404);

@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, eventually, stack, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(120_000);
 
@@ -123,7 +123,7 @@ describe('Open311 GeoReport v2 through the gateway', () => {
       lat: '42.37',
       long: '-71.08',
       address_string: '12 Lakeside Road',
-      description: 'Water is bubbling out of the pavement outside no. 12',
+      description: distinct('Water is bubbling out of the pavement outside no. 12'),
       email: 'resident@example.org',
       first_name: 'Li',
       last_name: 'Ming',
@@ -134,7 +134,7 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     expectValid(json.created, created.body);
     const id = created.body[0].service_request_id;
 
-    const viaXml = await post311({ ...fields, description: 'The same leak, sent as XML' }, 'xml');
+    const viaXml = await post311({ ...fields, description: distinct('The same leak, sent as XML') }, 'xml');
     expect(viaXml.status).toBe(200);
     expectValid(xml.created, listOf(fromXml(viaXml.text), 'request'));
 
@@ -173,7 +173,7 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     const hotline = await api('/api/v1/cases', {
       method: 'POST',
       token: operator,
-      body: { title: 'Caller reports a leak', description: 'Leak reported by phone', category: 'water.leak', caller: { name: 'Wang' } },
+      body: { title: 'Caller reports a leak', description: distinct('Leak reported by phone'), category: 'water.leak', caller: { name: 'Wang' } },
     });
     expect(hotline.status).toBe(201);
     expect((await get311(`requests/${hotline.body.id}.json`)).status).toBe(404);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { eventually, stack, tokenFor } from '@duban/testing';
+import { distinct, eventually, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(240_000);
 
@@ -65,7 +65,7 @@ function submitter(token: string, title: string) {
     const r = await fetch(`${stack.gatewayUrl}/api/v1/cases`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ title: `${title} ${i}`, description: title, category: 'housing.repair' }),
+      body: JSON.stringify({ title: `${title} ${i}`, description: distinct(title), category: 'housing.repair' }),
     });
     expect(r.status).toBe(201);
     accepted.push(((await r.json()) as { id: string }).id);

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { eventually } from '@duban/testing';
+import { distinct, eventually } from '@duban/testing';
 
 jest.setTimeout(240_000);
 
@@ -79,7 +79,7 @@ describe('standalone: kill -9 during a burst of submissions', () => {
         const r = await fetch(`${GATEWAY}/api/v1/cases`, {
           method: 'POST',
           headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ title: `Burst ${i}`, description: 'Reported during the crash test', category: 'housing.repair' }),
+          body: JSON.stringify({ title: `Burst ${i}`, description: distinct('Reported during the crash test'), category: 'housing.repair' }),
         });
         if (r.status === 201) accepted.push(((await r.json()) as { id: string }).id);
       } catch {

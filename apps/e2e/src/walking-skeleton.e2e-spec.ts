@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { api, eventually, stack, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(120_000);
 
@@ -53,9 +53,9 @@ describe('one case through all six services', () => {
       token: citizen,
       body: JSON.stringify({
         title: 'Ceiling leaking in stairwell',
-        description: 'Water comes through the ceiling of the stairwell on floor 3 since this morning.',
+        description: distinct('Water comes through the ceiling of the stairwell on floor 3 since this morning.'),
         category: 'housing.repair',
-        location: { address: '12 Harbour Road', point: { lat: 31.23, lon: 121.47 } },
+        location: { address: '12 Harbour Road', point: { lat: 31.2 + Math.random() / 10, lon: 121.4 + Math.random() / 10 } },
       }),
     });
     expect(created.status).toBe(201);
@@ -148,7 +148,7 @@ describe('one case through all six services', () => {
     const recognised = await api('/api/v1/cases', {
       method: 'POST',
       token: citizen,
-      body: JSON.stringify({ title: '噪音扰民', description: '楼上每天深夜噪音很大，影响休息。' }),
+      body: JSON.stringify({ title: '噪音扰民', description: distinct('楼上每天深夜噪音很大，影响休息。') }),
     });
     expect(recognised.status).toBe(201);
     expect(recognised.body).toMatchObject({ category: 'environment.noise', tier: 'general' });
@@ -157,7 +157,7 @@ describe('one case through all six services', () => {
     const urgent = await api('/api/v1/cases', {
       method: 'POST',
       token: citizen,
-      body: JSON.stringify({ title: 'Streetlight pole damaged', description: 'The pole leans over the pavement, it is dangerous.', category: 'public-works.streetlight' }),
+      body: JSON.stringify({ title: 'Streetlight pole damaged', description: distinct('The pole leans over the pavement, it is dangerous.'), category: 'public-works.streetlight' }),
     });
     expect(urgent.status).toBe(201);
     expect(urgent.body).toMatchObject({ category: 'public-works.streetlight', tier: 'immediate' });
@@ -171,7 +171,7 @@ describe('one case through all six services', () => {
     const created = await api('/api/v1/cases', {
       method: 'POST',
       token: citizen,
-      body: JSON.stringify({ title: 'Streetlight out', description: 'Dark corner at the bus stop.', category: 'public-works.streetlight' }),
+      body: JSON.stringify({ title: 'Streetlight out', description: distinct('Dark corner at the bus stop.'), category: 'public-works.streetlight' }),
     });
     const id = created.body.id;
     const first = await eventually(async () => {
@@ -212,7 +212,7 @@ describe('one case through all six services', () => {
       token: operator,
       body: JSON.stringify({
         title: '路灯不亮',
-        description: '来电反映小区门口路灯连续三晚不亮。',
+        description: distinct('来电反映小区门口路灯连续三晚不亮。'),
         category: 'public-works.streetlight',
         caller: { name: '王女士', phone: '+86 138 0000 0000' },
       }),
@@ -297,7 +297,7 @@ describe('one case through all six services', () => {
     const created = await api('/api/v1/cases', {
       method: 'POST',
       token: citizen,
-      body: JSON.stringify({ title: 'Noise at night', description: 'Loud music after midnight.', category: 'environment.noise' }),
+      body: JSON.stringify({ title: 'Noise at night', description: distinct('Loud music after midnight.'), category: 'environment.noise' }),
     });
     expect(created.status).toBe(201);
     const waterHandler = await tokenFor('handler-water-a');

@@ -7,6 +7,7 @@ import { Open311ClientsController } from './api/open311-clients.controller';
 import { OPEN311_CONFIG, Open311Controller } from './api/open311.controller';
 import { Open311Repository } from './infrastructure/open311.repository';
 import { Open311Clients1763900000150 } from './infrastructure/migrations/1763900000150-open311';
+import { Duplicates1763900000160 } from './infrastructure/migrations/1763900000160-duplicates';
 import { CaseIntake } from './application/case-intake';
 import { CaseRepository } from './infrastructure/case.repository';
 import { IntakeSchema1763900000100 } from './infrastructure/migrations/1763900000100-intake-schema';
@@ -19,16 +20,26 @@ import { CallerAndSource1763900000140 } from './infrastructure/migrations/176390
 export const intakeService: DomainServiceDefinition = {
   service: 'intake',
   defaultPort: 8081,
-  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150],
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150, Duplicates1763900000160],
   seeds: [categorySeed],
   controllers: [CasesController, Open311Controller, Open311ClientsController],
   config: {
     /** The jurisdiction_id this Open311 endpoint answers for (GeoReport v2). */
     OPEN311_JURISDICTION_ID: Type.String({ minLength: 1, maxLength: 100, default: 'minghu' }),
+    /** A report of the same category within this distance of an open case repeats it (0: off). */
+    DUPLICATE_RADIUS_METERS: Type.Integer({ minimum: 0, maximum: 5000, default: 50 }),
+    /** How far back open cases are compared with a new report. */
+    DUPLICATE_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 2160, default: 72 }),
+    /** Text at least this similar (character bigrams, 0–1) repeats an open case of its category (above 1: off). */
+    DUPLICATE_TEXT_SIMILARITY: Type.Number({ minimum: 0.5, maximum: 1.01, default: 0.9 }),
   },
   compose(runtime, config) {
     const cases = new CaseRepository(runtime.dataSource);
-    const intake = new CaseIntake(runtime, cases);
+    const intake = new CaseIntake(runtime, cases, {
+      radiusMeters: config.DUPLICATE_RADIUS_METERS as number,
+      windowHours: config.DUPLICATE_WINDOW_HOURS as number,
+      textSimilarity: config.DUPLICATE_TEXT_SIMILARITY as number,
+    });
     const project: EventHandler = (event, tx) => cases.project(tx, event);
     return {
       providers: [

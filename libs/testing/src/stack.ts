@@ -81,3 +81,11 @@ export async function api<T = any>( // eslint-disable-line @typescript-eslint/no
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
+
+/**
+ * A report text no other test report repeats: intake links near-identical reports of an open
+ * case as duplicates, so tests that need a case handled on its own make their text distinct.
+ */
+export function distinct(text: string): string {
+  return `${text} (test ${randomBytes(16).toString('hex')})`;
+}

@@ -56,6 +56,32 @@ export const CaseReclassified = defineEvent(
   ),
 );
 
+export const CaseDuplicateLinked = defineEvent(
+  'case.duplicate-linked',
+  1,
+  'intake',
+  'A report repeats an open case (same category and place, or near-identical text): it is linked to that case and follows its progress instead of being handled twice.',
+  Type.Object(
+    {
+      originalId: Uuid,
+      reason: Type.Union([Type.Literal('place'), Type.Literal('text')]),
+      distanceMeters: Type.Optional(Type.Integer({ minimum: 0 })),
+      similarity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+      category: CategoryCode,
+      channel: Channel,
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseDuplicateUnlinked = defineEvent(
+  'case.duplicate-unlinked',
+  1,
+  'intake',
+  'A dispatcher decided a linked report is a matter of its own; it is received (case.received follows) and handled on its own.',
+  Type.Object({ originalId: Uuid, by: Username, reason: Type.String({ maxLength: 1000 }) }, { additionalProperties: false }),
+);
+
 export const CaseAssigned = defineEvent(
   'case.assigned',
   1,
@@ -176,6 +202,8 @@ export const NotificationDelivered = defineEvent(
 export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseReceived,
   CaseReclassified,
+  CaseDuplicateLinked,
+  CaseDuplicateUnlinked,
   CaseAssigned,
   CaseReturned,
   CaseLeadDesignated,

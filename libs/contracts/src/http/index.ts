@@ -26,6 +26,10 @@ export const CreateCaseRequest = Type.Object(
 );
 export type CreateCaseRequest = Static<typeof CreateCaseRequest>;
 
+/** Body of POST /api/v1/cases/{id}/unlink (dispatchers, supervisors): the report is a matter of its own. */
+export const UnlinkRequest = Type.Object({ reason: Text(5, 1000) }, { additionalProperties: false });
+export type UnlinkRequest = Static<typeof UnlinkRequest>;
+
 /** Body of POST /api/v1/cases/{id}/reclassify (dispatchers and supervisors). */
 export const ReclassifyRequest = Type.Object(
   {
@@ -69,6 +73,10 @@ export const CaseView = Type.Object({
   deadline: Type.Union([Timestamp, Type.Null()]),
   receivedAt: Timestamp,
   traceId: Type.Union([Type.String(), Type.Null()]),
+  /** A linked duplicate: the open case it repeats; status, unit and deadline are that case's. */
+  duplicateOf: Type.Optional(Type.Union([Uuid, Type.Null()])),
+  /** The reports linked to this case as duplicates. */
+  duplicates: Type.Optional(Type.Array(Uuid)),
   timeline: Type.Array(TimelineEntry),
 });
 export type CaseView = Static<typeof CaseView>;

@@ -1,10 +1,19 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
-import { CaseReclassified, CaseView, CreateCaseRequest, newEvent, ReclassifyRequest } from '@duban/contracts';
+import {
+  CaseDuplicateUnlinked,
+  CaseReceived,
+  CaseReclassified,
+  CaseView,
+  CreateCaseRequest,
+  newEvent,
+  ReclassifyRequest,
+  UnlinkRequest,
+} from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
 import { BearerAuthGuard, CurrentPrincipal, HttpProblem, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
 import { CaseIntake, Channel } from '../application/case-intake';
 
@@ -126,6 +135,56 @@ export class CasesController {
           `Reclassified by ${principal.username} from ${current.category} (${current.tier}) to ${category.code} (${tier}): ${body.reason}`],
       );
       await enqueue(tx, this.runtime.topic, [event]);
+    });
+    this.runtime.relay.wake();
+    const stored = await this.cases.find(id);
+    if (!stored) throw Problems.notFound('This case');
+    return stored.view;
+  }
+
+  /** A linked report is a matter of its own after all: unlinked, received and dispatched on its own. */
+  @Post(':id/unlink')
+  @HttpCode(200)
+  async unlink(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') })) id: string,
+    @Body(new SchemaPipe(UnlinkRequest)) body: UnlinkRequest,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CaseView> {
+    if (!hasRole(principal, 'dispatcher', 'supervisor', 'admin')) throw Problems.forbidden('Only dispatchers and supervisors unlink duplicates.');
+    await this.runtime.dataSource.transaction(async (tx) => {
+      const [c] = await tx.query(
+        `SELECT id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id,
+                source_reference, duplicate_of FROM cases WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      if (!c) throw Problems.notFound('This case');
+      if (!c.duplicate_of) throw Problems.conflict('This case is not linked to another case.');
+      const unlinked = newEvent(CaseDuplicateUnlinked, { caseId: id, unitId: null, data: { originalId: c.duplicate_of, by: principal.username, reason: body.reason } });
+      const received = newEvent(CaseReceived, {
+        caseId: id,
+        unitId: null,
+        data: {
+          title: c.title,
+          description: c.description,
+          category: c.category,
+          tier: c.tier,
+          channel: c.channel,
+          reporter: { subject: c.reporter_subject, username: c.reporter_username },
+          ...(c.location ? { location: c.location } : {}),
+          receivedAt: c.received_at.toISOString(),
+          ...(c.trace_id ? { traceId: c.trace_id } : {}),
+          ...(c.source_reference ? { sourceReference: c.source_reference } : {}),
+        },
+      });
+      await tx.query('UPDATE cases SET duplicate_of = NULL WHERE id = $1', [id]);
+      await tx.query(
+        `UPDATE case_links SET unlinked_at = now(), unlinked_by = $2, unlink_reason = $3 WHERE case_id = $1 AND unlinked_at IS NULL`,
+        [id, principal.username, body.reason],
+      );
+      const timeline = `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary) VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`;
+      await tx.query(timeline, [unlinked.id, id, unlinked.type, unlinked.occurredAt, `Unlinked from case ${c.duplicate_of} by ${principal.username}: ${body.reason}; handled on its own`]);
+      await tx.query(timeline, [randomUUID(), c.duplicate_of, unlinked.type, unlinked.occurredAt, `Case ${id} unlinked by ${principal.username}: ${body.reason}`]);
+      await enqueue(tx, this.runtime.topic, [unlinked, received]);
     });
     this.runtime.relay.wake();
     const stored = await this.cases.find(id);

@@ -1,13 +1,17 @@
-import { CaseReceived, CaseView, CreateCaseRequest, newEvent } from '@duban/contracts';
+import { CaseDuplicateLinked, CaseReceived, CaseView, CreateCaseRequest, newEvent } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { Problems, ServiceRuntime } from '@duban/service-defaults';
 import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
 import { randomUUID } from 'node:crypto';
 import { Category } from '../domain/category';
 import { classify, urgencyKeywords } from '../domain/classification';
+import { boundingBox, DuplicatePolicy, findOriginal, Match } from '../domain/duplicates';
 import { CaseRepository } from '../infrastructure/case.repository';
 
 export type Channel = NonNullable<CreateCaseRequest['channel']>;
+
+/** Channels whose reports may repeat an open case; leader and inspection cases are directives, never merged. */
+const DEDUPLICATED: ReadonlySet<Channel> = new Set(['web', 'app', 'hotline', 'open311', 'import']);
 
 export interface Filing {
   body: CreateCaseRequest;
@@ -30,6 +34,7 @@ export class CaseIntake {
   constructor(
     private readonly runtime: ServiceRuntime,
     private readonly cases: CaseRepository,
+    private readonly duplicates: DuplicatePolicy,
   ) {}
 
   async file(f: Filing): Promise<CaseView | undefined> {
@@ -75,6 +80,7 @@ export class CaseIntake {
       urgency.length > 0 ? `immediate because of: ${urgency.join(', ')}` : '',
     ].filter(Boolean);
     const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${tier}${how.length ? ` (${how.join('; ')})` : ''}`;
+    const point = body.location?.point;
     const created = await this.runtime.dataSource.transaction(async (tx) => {
       if (f.idempotency) {
         // Concurrent retries with one key meet here: the second waits for the first to commit, then finds its row.
@@ -85,6 +91,20 @@ export class CaseIntake {
         );
         if (claimed.length === 0) return false;
       }
+      let match: Match | undefined;
+      if (DEDUPLICATED.has(channel) && !body.tier) {
+        // One report of a category at a time decides against the others, so two reports of one
+        // matter arriving together cannot both become originals.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duplicates:${category.code}`]);
+        const box = point && this.duplicates.radiusMeters > 0 ? boundingBox(point, this.duplicates.radiusMeters) : undefined;
+        const candidates = await this.cases.duplicateCandidates(tx, { category: category.code, windowHours: this.duplicates.windowHours, box });
+        match = findOriginal({ category: category.code, point, text: `${body.title} ${body.description}` }, candidates, this.duplicates);
+      }
+      const why = match
+        ? match.reason === 'place'
+          ? `same category ${match.distanceMeters} m away`
+          : `near-identical text (similarity ${match.similarity})`
+        : '';
       await this.cases.insert(
         tx,
         {
@@ -99,15 +119,44 @@ export class CaseIntake {
           reporterUsername: f.reporter.username,
           receivedAt,
           traceId,
+          duplicateOf: match?.originalId ?? null,
         },
-        summary,
+        match ? `${summary}; linked to the open case ${match.originalId} (${why}) and follows its progress` : summary,
         event.id,
       );
-      await enqueue(tx, this.runtime.topic, [event]);
-      return true;
+      if (!match) {
+        await enqueue(tx, this.runtime.topic, [event]);
+        return 'received';
+      }
+      // A repeat is not handled twice: no case.received, a link and a line on the original's timeline.
+      const linked = newEvent(CaseDuplicateLinked, {
+        caseId: id,
+        unitId: null,
+        occurredAt: receivedAt,
+        data: {
+          originalId: match.originalId,
+          reason: match.reason,
+          ...(match.distanceMeters !== undefined ? { distanceMeters: match.distanceMeters } : {}),
+          ...(match.similarity !== undefined ? { similarity: match.similarity } : {}),
+          category: category.code,
+          channel,
+        },
+      });
+      await tx.query(
+        `INSERT INTO case_links (id, case_id, original_id, reason, distance_meters, similarity) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [randomUUID(), id, match.originalId, match.reason, match.distanceMeters ?? null, match.similarity ?? null],
+      );
+      await tx.query(
+        `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary) VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`,
+        [linked.id, match.originalId, linked.type, receivedAt, `Reported again as case ${id} via ${channel} (${why}); linked here`],
+      );
+      await enqueue(tx, this.runtime.topic, [linked]);
+      return 'linked';
     });
     if (!created) return undefined;
     this.runtime.relay.wake();
+    // A linked report answers with the original's progress; a new case as it was received.
+    if (created === 'linked') return (await this.cases.find(id))?.view;
     return {
       id,
       title: body.title,
@@ -122,6 +171,7 @@ export class CaseIntake {
       deadline: null,
       receivedAt: receivedAt.toISOString(),
       traceId,
+      duplicateOf: null,
       timeline: [{ eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary }],
     };
   }

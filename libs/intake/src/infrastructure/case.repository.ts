@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Category } from '../domain/category';
 import { KeywordCategory } from '../domain/classification';
 import { describeEvent, laterStatus, CaseStatus } from '../domain/case-view';
+import { Candidate } from '../domain/duplicates';
 
 export interface NewCase extends CreateCaseRequest {
   id: string;
@@ -13,6 +14,7 @@ export interface NewCase extends CreateCaseRequest {
   reporterUsername: string;
   receivedAt: Date;
   traceId: string | null;
+  duplicateOf?: string | null;
 }
 
 interface CaseRow {
@@ -26,6 +28,7 @@ interface CaseRow {
   received_at: Date;
   trace_id: string | null;
   status: CaseStatus;
+  duplicate_of: string | null;
   unit_id: string | null;
   unit_name: string | null;
   assignee: string | null;
@@ -63,8 +66,8 @@ export class CaseRepository {
   async insert(tx: EntityManager, c: NewCase, summary: string, eventId: string): Promise<void> {
     await tx.query(
       `INSERT INTO cases (id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id,
-                          caller, source_reference)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+                          caller, source_reference, lat, lon, duplicate_of)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         c.id,
         c.title,
@@ -79,6 +82,9 @@ export class CaseRepository {
         c.traceId,
         c.caller ? JSON.stringify(c.caller) : null,
         c.sourceReference ?? null,
+        c.location?.point?.lat ?? null,
+        c.location?.point?.lon ?? null,
+        c.duplicateOf ?? null,
       ],
     );
     await tx.query(`INSERT INTO case_views (case_id, status) VALUES ($1, 'received')`, [c.id]);
@@ -122,36 +128,86 @@ export class CaseRepository {
   }
 
   async find(id: string): Promise<StoredCase | undefined> {
+    const row = await this.caseRow(id);
+    if (!row) return undefined;
+    const timeline = await this.timelineOf(id);
+    const view: CaseView = {
+      id: row.id,
+      title: row.title,
+      description: row.description,
+      category: row.category,
+      tier: row.tier,
+      channel: row.channel,
+      status: row.status,
+      unitId: row.unit_id,
+      unitName: row.unit_name,
+      assignee: row.assignee,
+      deadline: row.deadline ? row.deadline.toISOString() : null,
+      receivedAt: row.received_at.toISOString(),
+      traceId: row.trace_id,
+      duplicateOf: row.duplicate_of,
+      timeline,
+    };
+    if (row.duplicate_of) {
+      // A linked report follows the open case it repeats: its status, unit, deadline and steps.
+      const original = await this.caseRow(row.duplicate_of);
+      if (original) {
+        Object.assign(view, {
+          status: original.status,
+          unitId: original.unit_id,
+          unitName: original.unit_name,
+          assignee: original.assignee,
+          deadline: original.deadline ? original.deadline.toISOString() : null,
+        });
+        const followed = (await this.timelineOf(original.id)).map((t) => ({ ...t, summary: `Original case: ${t.summary}` }));
+        view.timeline = [...timeline, ...followed].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId));
+      }
+    } else {
+      const linked: { id: string }[] = await this.dataSource.query('SELECT id FROM cases WHERE duplicate_of = $1 ORDER BY received_at', [id]);
+      if (linked.length > 0) view.duplicates = linked.map((l) => l.id);
+    }
+    return { reporterSubject: row.reporter_subject, view };
+  }
+
+  /** The open cases of a category a new report may repeat: near its point, or recent (for text). */
+  async duplicateCandidates(
+    tx: EntityManager,
+    q: { category: string; windowHours: number; box?: { minLat: number; maxLat: number; minLon: number; maxLon: number } },
+  ): Promise<Candidate[]> {
+    const open = `c.duplicate_of IS NULL AND c.category = $1 AND c.received_at > now() - make_interval(hours => $2)
+                  AND v.status NOT IN ('resolved', 'closed')`;
+    const columns = `c.id, c.category, c.lat, c.lon, c.title || ' ' || c.description AS text, c.received_at AS "receivedAt"`;
+    const near: Candidate[] = q.box
+      ? await tx.query(
+          `SELECT ${columns} FROM cases c JOIN case_views v ON v.case_id = c.id
+            WHERE ${open} AND c.lat BETWEEN $3 AND $4 AND c.lon BETWEEN $5 AND $6 LIMIT 200`,
+          [q.category, q.windowHours, q.box.minLat, q.box.maxLat, q.box.minLon, q.box.maxLon],
+        )
+      : [];
+    const recent: Candidate[] = await tx.query(
+      `SELECT ${columns} FROM cases c JOIN case_views v ON v.case_id = c.id WHERE ${open} ORDER BY c.received_at DESC LIMIT 200`,
+      [q.category, q.windowHours],
+    );
+    const byId = new Map([...near, ...recent].map((c) => [c.id, c]));
+    return [...byId.values()];
+  }
+
+  private async caseRow(id: string): Promise<CaseRow | undefined> {
     const [row]: CaseRow[] = await this.dataSource.query(
-      `SELECT c.id, c.title, c.description, c.category, c.tier, c.channel, c.reporter_subject, c.received_at, c.trace_id,
+      `SELECT c.id, c.title, c.description, c.category, c.tier, c.channel, c.reporter_subject, c.received_at, c.trace_id, c.duplicate_of,
               v.status, v.unit_id, v.unit_name, v.assignee, v.deadline
          FROM cases c JOIN case_views v ON v.case_id = c.id WHERE c.id = $1`,
       [id],
     );
-    if (!row) return undefined;
-    const timeline = await this.dataSource.query(
+    return row;
+  }
+
+  private async timelineOf(id: string): Promise<CaseView['timeline']> {
+    const rows: (Omit<CaseView['timeline'][number], 'occurredAt'> & { occurredAt: Date })[] = await this.dataSource.query(
       `SELECT event_id AS "eventId", type, source, occurred_at AS "occurredAt", unit_id AS "unitId", summary
          FROM case_timeline WHERE case_id = $1 ORDER BY occurred_at, event_id`,
       [id],
     );
-    return {
-      reporterSubject: row.reporter_subject,
-      view: {
-        id: row.id,
-        title: row.title,
-        description: row.description,
-        category: row.category,
-        tier: row.tier,
-        channel: row.channel,
-        status: row.status,
-        unitId: row.unit_id,
-        unitName: row.unit_name,
-        assignee: row.assignee,
-        deadline: row.deadline ? row.deadline.toISOString() : null,
-        receivedAt: row.received_at.toISOString(),
-        traceId: row.trace_id,
-        timeline: timeline.map((t: { occurredAt: Date }) => ({ ...t, occurredAt: t.occurredAt.toISOString() })),
-      },
-    };
+    return rows.map((t) => ({ ...t, occurredAt: t.occurredAt.toISOString() }));
   }
 }

@@ -29,7 +29,7 @@ export interface RequestFilter {
 
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
-/** Open311's data in intake: client keys, and the public view of cases. */
+/** Open311's data in intake: client keys, and the public view of cases (a linked duplicate shows its original's progress). */
 export class Open311Repository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -92,7 +92,7 @@ export class Open311Repository {
     return this.dataSource.query(
       `SELECT c.id, c.category, c.description, c.location, c.media_url, c.received_at, c.channel,
               v.status, v.unit_name, v.deadline, v.updated_at
-         FROM cases c JOIN case_views v ON v.case_id = c.id
+         FROM cases c JOIN case_views v ON v.case_id = coalesce(c.duplicate_of, c.id)
         WHERE ${where.join(' AND ')}
         ORDER BY c.received_at DESC LIMIT $${params.length}`,
       params,
