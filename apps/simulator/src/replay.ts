@@ -1,51 +1,8 @@
-/** One Boston 311 row, as published (the columns the replay uses). */
-export interface BostonRow {
-  CASE_ENQUIRY_ID: string;
-  OPEN_DT: string;
-  CASE_TITLE: string;
-  SUBJECT: string;
-  REASON: string;
-  TYPE: string;
-  Source: string;
-  neighborhood: string;
-  LOCATION_STREET_NAME: string;
-  LATITUDE: string;
-  LONGITUDE: string;
-}
+import { BostonChannel, bostonCase, BostonRow, CategoryIndex, channelOf, parseBostonTime } from '@duban/intake';
 
-export interface CategoryIndex {
-  /** Boston TYPE → our category code. */
-  byBostonType: Map<string, string>;
-}
-
-interface CategoriesFile {
-  classes: { subclasses: { code: string; boston?: { types?: string[] } }[] }[];
-}
-
-export function categoryIndex(file: CategoriesFile): CategoryIndex {
-  const byBostonType = new Map<string, string>();
-  for (const c of file.classes) for (const s of c.subclasses) for (const t of s.boston?.types ?? []) byBostonType.set(t, s.code);
-  return { byBostonType };
-}
-
-/** `MM/DD/YYYY hh:mm:ss AM` (Boston local time) → epoch ms, read as if it were UTC: only differences matter. */
-export function parseBostonTime(value: string): number {
-  const m = /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2}) (AM|PM)$/.exec(value.trim());
-  if (!m) return Number.NaN;
-  let hour = Number(m[4]) % 12;
-  if (m[7] === 'PM') hour += 12;
-  return Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), hour, Number(m[5]), Number(m[6]));
-}
-
-export type Channel = 'hotline' | 'web' | 'app' | 'inspection';
-
-/** Boston's intake channels in ours; city staff findings become inspection cases. */
-export function channelOf(source: string): Channel {
-  if (/call/i.test(source)) return 'hotline';
-  if (/app/i.test(source)) return 'app';
-  if (/employee/i.test(source)) return 'inspection';
-  return 'web';
-}
+export { categoryIndex, channelOf, parseBostonTime } from '@duban/intake';
+export type { BostonRow, CategoryIndex } from '@duban/intake';
+export type Channel = BostonChannel;
 
 export interface Submission {
   bostonId: string;
@@ -62,34 +19,25 @@ export interface Submission {
   };
 }
 
-const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
-
 /** The API request a Boston row becomes, or the reason it cannot be replayed. */
 export function toSubmission(row: BostonRow, firstArrival: number, index: CategoryIndex): Submission | { skipped: string } {
-  const category = index.byBostonType.get(row.TYPE);
-  if (!category) return { skipped: `no category for Boston type "${row.TYPE}"` };
+  const made = bostonCase(row, index);
+  if ('problem' in made) return { skipped: made.column === 'TYPE' ? made.problem : `${made.column} ${made.problem}` };
   const opened = parseBostonTime(row.OPEN_DT);
   if (Number.isNaN(opened)) return { skipped: 'unreadable OPEN_DT' };
-  const lat = Number(row.LATITUDE);
-  const lon = Number(row.LONGITUDE);
   const channel = channelOf(row.Source);
-  const title = clip(row.CASE_TITLE.trim() || row.TYPE, 200);
-  const location: Submission['body']['location'] = {};
-  if (row.LOCATION_STREET_NAME.trim()) location.address = clip(row.LOCATION_STREET_NAME.trim(), 300);
-  if (Number.isFinite(lat) && Number.isFinite(lon) && lat !== 0 && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) location.point = { lat, lon };
-  if (row.neighborhood.trim()) location.district = clip(row.neighborhood.trim(), 80);
   return {
     bostonId: row.CASE_ENQUIRY_ID,
     offsetMs: opened - firstArrival,
     channel,
     body: {
-      title,
-      description: clip(`${title}. ${row.REASON} / ${row.TYPE} (Boston 311 case ${row.CASE_ENQUIRY_ID}, via ${row.Source}).`, 5000),
-      category,
+      title: made.title,
+      description: made.description,
+      category: made.category,
       channel,
       // Staff findings are inspection cases, which name the report they come from.
-      ...(channel === 'inspection' ? { sourceReference: `Boston 311 case ${row.CASE_ENQUIRY_ID}` } : {}),
-      ...(Object.keys(location).length > 0 ? { location } : {}),
+      ...(channel === 'inspection' ? { sourceReference: made.reference } : {}),
+      ...(made.location ? { location: made.location } : {}),
     },
   };
 }

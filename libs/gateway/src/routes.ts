@@ -11,6 +11,7 @@ export interface Route {
 export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/cases', upstream: 'intake' },
   { prefix: '/api/v1/open311-clients', upstream: 'intake' },
+  { prefix: '/api/v1/imports', upstream: 'intake' },
   { prefix: '/open311/v2', upstream: 'intake', bearer: false },
   { prefix: '/api/v1/units', upstream: 'dispatch' },
   { prefix: '/api/v1/assignments', upstream: 'dispatch' },

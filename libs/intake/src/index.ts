@@ -8,6 +8,12 @@ import { OPEN311_CONFIG, Open311Controller } from './api/open311.controller';
 import { Open311Repository } from './infrastructure/open311.repository';
 import { Open311Clients1763900000150 } from './infrastructure/migrations/1763900000150-open311';
 import { Duplicates1763900000160 } from './infrastructure/migrations/1763900000160-duplicates';
+import { DuplicateIndexes1763900000165 } from './infrastructure/migrations/1763900000165-duplicate-indexes';
+import { Imports1763900000170 } from './infrastructure/migrations/1763900000170-imports';
+import { ImportsController } from './api/imports.controller';
+import { ImportRunner } from './application/import-runner';
+import { categoryIndex } from './domain/boston';
+import categories from './seed/categories.json';
 import { CaseIntake } from './application/case-intake';
 import { CaseRepository } from './infrastructure/case.repository';
 import { IntakeSchema1763900000100 } from './infrastructure/migrations/1763900000100-intake-schema';
@@ -17,12 +23,14 @@ import { IdempotencyKeys1763900000120 } from './infrastructure/migrations/176390
 import { Reclassifications1763900000130 } from './infrastructure/migrations/1763900000130-reclassifications';
 import { CallerAndSource1763900000140 } from './infrastructure/migrations/1763900000140-caller-and-source';
 
+export * from './domain/boston';
+
 export const intakeService: DomainServiceDefinition = {
   service: 'intake',
   defaultPort: 8081,
-  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150, Duplicates1763900000160],
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150, Duplicates1763900000160, DuplicateIndexes1763900000165, Imports1763900000170],
   seeds: [categorySeed],
-  controllers: [CasesController, Open311Controller, Open311ClientsController],
+  controllers: [CasesController, Open311Controller, Open311ClientsController, ImportsController],
   config: {
     /** The jurisdiction_id this Open311 endpoint answers for (GeoReport v2). */
     OPEN311_JURISDICTION_ID: Type.String({ minLength: 1, maxLength: 100, default: 'minghu' }),
@@ -32,6 +40,15 @@ export const intakeService: DomainServiceDefinition = {
     DUPLICATE_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 2160, default: 72 }),
     /** Text at least this similar (character bigrams, 0–1) repeats an open case of its category (above 1: off). */
     DUPLICATE_TEXT_SIMILARITY: Type.Number({ minimum: 0.5, maximum: 1.01, default: 0.9 }),
+    /** Largest CSV file one bulk import takes (the gateway's limit for POST /api/v1/imports must allow it too). */
+    IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 104_857_600, default: 16_777_216 }),
+  },
+  configureHttp(app, config) {
+    // CSV uploads (bulk import) arrive as text with their own size limit.
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: config.IMPORT_MAX_BYTES as number }, (_request, body, done) => done(null, body));
   },
   compose(runtime, config) {
     const cases = new CaseRepository(runtime.dataSource);
@@ -41,8 +58,12 @@ export const intakeService: DomainServiceDefinition = {
       textSimilarity: config.DUPLICATE_TEXT_SIMILARITY as number,
     });
     const project: EventHandler = (event, tx) => cases.project(tx, event);
+    const bostonIndex = categoryIndex(categories);
+    const imports = new ImportRunner(runtime, intake, async () => bostonIndex);
     return {
+      workers: [imports],
       providers: [
+        { provide: ImportRunner, useValue: imports },
         { provide: CaseRepository, useValue: cases },
         { provide: CaseIntake, useValue: intake },
         { provide: Open311Repository, useValue: new Open311Repository(runtime.dataSource) },

@@ -60,7 +60,9 @@ export const DatabaseConfig = {
     pattern: '^postgres(ql)?://',
     description: "the service's own PostgreSQL database, postgres://user:password@host:port/db",
   }),
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  // 20: measured — with 10, intake (its filings plus four projected events per case) waited
+  // seconds for a connection at 50 cases/s (docs/benchmarks.md).
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 };
 
 export const KafkaConfig = {

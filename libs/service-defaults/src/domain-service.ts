@@ -1,4 +1,5 @@
 import { Module, Provider, Type as NestType } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Static, TProperties, Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
 import { ServiceName } from '@duban/contracts';
@@ -33,8 +34,17 @@ export interface DomainServiceDefinition {
   seeds?: SeedData[];
   /** The service's own settings (environment variables), validated with the common ones at start. */
   config?: TProperties;
-  /** Builds the service's own providers and consumers once the runtime exists. */
-  compose(runtime: ServiceRuntime, config: Record<string, unknown>): { providers: Provider[]; consumers: ConsumerRegistration[] };
+  /** Builds the service's own providers, consumers and background workers once the runtime exists. */
+  compose(runtime: ServiceRuntime, config: Record<string, unknown>): { providers: Provider[]; consumers: ConsumerRegistration[]; workers?: Worker[] };
+  /** Extra body parsers or routes on the service's Fastify instance (e.g. CSV uploads). */
+  configureHttp?: (app: NestFastifyApplication, config: Record<string, unknown>) => void;
+}
+
+/** A background loop of a service (e.g. bulk imports): started after the runtime, stopped before it. */
+export interface Worker {
+  start(): void;
+  /** Finishes the step in hand; what is left is resumed by the next start. */
+  stop(): Promise<void>;
 }
 
 export interface CompositionOptions {
@@ -71,8 +81,9 @@ export async function runDomainService(
     audience: config.OIDC_AUDIENCE,
     discoveryUrl: config.OIDC_DISCOVERY_URL,
   });
-  const { providers, consumers } = definition.compose(runtime, config as Record<string, unknown>);
+  const { providers, consumers, workers = [] } = definition.compose(runtime, config as Record<string, unknown>);
   await runtime.start(consumers, definition.seeds);
+  workers.forEach((w) => w.start());
 
   @Module({
     imports: [OperationsModule.forRoot(() => runtime.readiness(), runtime.metrics.registry)],
@@ -95,7 +106,11 @@ export async function runDomainService(
     metrics: runtime.metrics,
     bodyLimit: config.MAX_BODY_BYTES,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onShutdown: () => runtime.stop(),
+    configure: definition.configureHttp && ((app) => definition.configureHttp!(app, config as Record<string, unknown>)),
+    onShutdown: async () => {
+      await Promise.allSettled(workers.map((w) => w.stop()));
+      await runtime.stop();
+    },
     handleSignals: composition.handleSignals,
   });
   return { ...running, runtime, config };

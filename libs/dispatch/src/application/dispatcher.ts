@@ -34,7 +34,8 @@ export class Dispatcher {
   /** Where a case of this category and place would go now, and why (nothing is stored). */
   async preview(category: string, location: DispatchCase['location']) {
     const db = this.repository.db;
-    const places = resolvePlace(location ?? undefined, await this.repository.districts(db), await this.repository.schemeRanks(db));
+    const { districts, ranks } = await this.repository.routingReference();
+    const places = resolvePlace(location ?? undefined, districts, ranks);
     const decision = await this.route(db, { category, places });
     return { places, unitId: decision.unit.id, unitName: decision.unit.nameEn, assignee: decision.assignee, rule: decision.rule, via: decision.via, reason: decision.reason };
   }
@@ -44,7 +45,8 @@ export class Dispatcher {
     if (await this.repository.activeAssignment(tx, event.caseId)) return;
     const { category, tier, location } = event.data;
     const where = location ? { district: location.district, point: location.point } : undefined;
-    const places = resolvePlace(where, await this.repository.districts(tx), await this.repository.schemeRanks(tx));
+    const { districts, ranks } = await this.repository.routingReference();
+    const places = resolvePlace(where, districts, ranks);
     const dispatchCase: DispatchCase = { caseId: event.caseId, category, tier, location: where ?? null, places, receivedAt: new Date(event.data.receivedAt) };
     await this.repository.rememberCase(tx, dispatchCase);
     const decision = await this.route(tx, { category, places });
@@ -133,10 +135,11 @@ export class Dispatcher {
 
   private async route(db: EntityManager | DispatchRepository['db'], input: { category: string; places: readonly string[]; exclude?: ReadonlySet<string> }): Promise<Decision> {
     const rules = new RuleBook(await this.repository.rulesFor(db, input.category));
-    const units = await this.repository.units(db);
+    const reference = await this.repository.routingReference();
+    const units = reference.units;
     const candidate = rules.match(input.category, input.places, (u) => !input.exclude?.has(u) && units.has(u));
-    const unitIds = [candidate?.unitId ?? COORDINATOR_UNIT];
-    const posts = await this.repository.posts(db, unitIds);
+    const unitId = candidate?.unitId ?? COORDINATOR_UNIT;
+    const posts = reference.posts.filter((p) => p.unitId === unitId);
     const staff = await this.repository.staffState(db, posts.map((p) => p.username), input.category);
     return decide({ ...input, rules, units, posts, staff });
   }

@@ -54,9 +54,31 @@ const ASSIGNMENT_COLUMNS = `id, case_id AS "caseId", unit_id AS "unitId", assign
   reason, via, assigned_by AS "assignedBy", assigned_at AS "assignedAt", active,
   ended_at AS "endedAt", end_reason AS "endReason", ended_by AS "endedBy"`;
 
+/** Reference data read on every routing decision is kept this long in memory (changes here clear it at once). */
+const REFERENCE_CACHE_MS = 30_000;
+
 /** Dispatch's own tables: units, posts, jurisdictions, routing rules, absences, cases, assignments, returns. */
 export class DispatchRepository {
+  private reference?: { loadedAt: number; units: Map<string, Unit>; districts: Map<string, DistrictRow>; ranks: Map<string, number>; posts: Post[] };
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Units, posts, districts (with their areas) and scheme ranks for routing, from memory: they change
+   * rarely, and reading and parsing them for every case cost more than the decision itself.
+   * Another replica's change is seen within REFERENCE_CACHE_MS.
+   */
+  async routingReference(): Promise<{ units: Map<string, Unit>; districts: Map<string, DistrictRow>; ranks: Map<string, number>; posts: Post[] }> {
+    if (!this.reference || Date.now() - this.reference.loadedAt > REFERENCE_CACHE_MS) {
+      const [units, districts, ranks, posts] = await Promise.all([this.units(), this.districts(), this.schemeRanks(), this.posts(this.dataSource)]);
+      this.reference = { loadedAt: Date.now(), units, districts, ranks, posts };
+    }
+    return this.reference;
+  }
+
+  forgetReference(): void {
+    this.reference = undefined;
+  }
 
   get db(): DataSource {
     return this.dataSource;
@@ -103,6 +125,7 @@ export class DispatchRepository {
          parent_id = EXCLUDED.parent_id, area = EXCLUDED.area, origin = 'admin', updated_at = now(), updated_by = EXCLUDED.updated_by`,
       [d.id, d.scheme, d.nameZh, d.nameEn, d.parentId, d.area ? JSON.stringify(d.area) : null, by],
     );
+    this.forgetReference();
   }
 
   // --- routing rules ---------------------------------------------------------------------------
@@ -166,19 +189,19 @@ export class DispatchRepository {
   /** Absences, load and history of the people of some units, as of now. */
   async staffState(db: Db, usernames: string[], category: string): Promise<StaffState> {
     if (usernames.length === 0) return { absent: new Set(), load: new Map(), typicalMinutes: new Map() };
-    const absent: { username: string }[] = await db.query(
-      'SELECT DISTINCT username FROM absences WHERE username = ANY($1) AND starts_at <= now() AND ends_at > now()',
-      [usernames],
+    // One round trip: who is absent now, their open cases, their mean handling time of this category.
+    const rows: { username: string; absent: boolean; load: number; minutes: number | null }[] = await db.query(
+      `SELECT u.username,
+              EXISTS (SELECT 1 FROM absences a WHERE a.username = u.username AND a.starts_at <= now() AND a.ends_at > now()) AS absent,
+              (SELECT count(*)::int FROM assignments s WHERE s.active AND s.assignee = u.username) AS load,
+              (SELECT avg(extract(epoch FROM h.ended_at - h.assigned_at) / 60)::float8 FROM assignments h
+                WHERE h.end_reason = 'completed' AND h.category = $2 AND h.assignee = u.username) AS minutes
+         FROM unnest($1::text[]) AS u (username)`,
+      [usernames, category],
     );
-    const load: { assignee: string; n: number }[] = await db.query(
-      'SELECT assignee, count(*)::int AS n FROM assignments WHERE active AND assignee = ANY($1) GROUP BY assignee',
-      [usernames],
-    );
-    const history: { assignee: string; minutes: number }[] = await db.query(
-      `SELECT assignee, avg(extract(epoch FROM ended_at - assigned_at) / 60)::float8 AS minutes
-         FROM assignments WHERE end_reason = 'completed' AND category = $1 AND assignee = ANY($2) GROUP BY assignee`,
-      [category, usernames],
-    );
+    const absent = rows.filter((r) => r.absent);
+    const load = rows.filter((r) => r.load > 0).map((r) => ({ assignee: r.username, n: r.load }));
+    const history = rows.filter((r) => r.minutes !== null).map((r) => ({ assignee: r.username, minutes: r.minutes as number }));
     return {
       absent: new Set(absent.map((a) => a.username)),
       load: new Map(load.map((l) => [l.assignee, l.n])),

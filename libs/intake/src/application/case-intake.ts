@@ -5,7 +5,7 @@ import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
 import { randomUUID } from 'node:crypto';
 import { Category } from '../domain/category';
 import { classify, urgencyKeywords } from '../domain/classification';
-import { boundingBox, DuplicatePolicy, findOriginal, Match } from '../domain/duplicates';
+import { boundingBox, DuplicatePolicy, findOriginal, Match, TEXT_RADIUS_FACTOR } from '../domain/duplicates';
 import { CaseRepository } from '../infrastructure/case.repository';
 
 export type Channel = NonNullable<CreateCaseRequest['channel']>;
@@ -81,6 +81,8 @@ export class CaseIntake {
     ].filter(Boolean);
     const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${tier}${how.length ? ` (${how.join('; ')})` : ''}`;
     const point = body.location?.point;
+    let linkedTo: string | null = null;
+    let receipt = summary;
     const created = await this.runtime.dataSource.transaction(async (tx) => {
       if (f.idempotency) {
         // Concurrent retries with one key meet here: the second waits for the first to commit, then finds its row.
@@ -92,19 +94,25 @@ export class CaseIntake {
         if (claimed.length === 0) return false;
       }
       let match: Match | undefined;
-      if (DEDUPLICATED.has(channel) && !body.tier) {
-        // One report of a category at a time decides against the others, so two reports of one
-        // matter arriving together cannot both become originals.
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duplicates:${category.code}`]);
-        const box = point && this.duplicates.radiusMeters > 0 ? boundingBox(point, this.duplicates.radiusMeters) : undefined;
+      const enabled = this.duplicates.radiusMeters > 0 || this.duplicates.textSimilarity <= 1;
+      if (enabled && DEDUPLICATED.has(channel) && !body.tier) {
+        // Reports of one category near one place decide one at a time, so two reports of one matter
+        // arriving together cannot both become originals; elsewhere they do not wait for each other.
+        // (The cell is ~1 km; two reports straddling a cell edge at the same instant may both stay.)
+        const cell = point ? `${Math.floor(point.lat * 100)}:${Math.floor(point.lon * 100)}` : 'unplaced';
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duplicates:${category.code}:${cell}`]);
+        // Text matches reach TEXT_RADIUS_FACTOR radii, place matches one: one range scan covers both.
+        const box = point && this.duplicates.radiusMeters > 0 ? boundingBox(point, TEXT_RADIUS_FACTOR * this.duplicates.radiusMeters) : undefined;
         const candidates = await this.cases.duplicateCandidates(tx, { category: category.code, windowHours: this.duplicates.windowHours, box });
         match = findOriginal({ category: category.code, point, text: `${body.title} ${body.description}` }, candidates, this.duplicates);
       }
+      linkedTo = match?.originalId ?? null;
       const why = match
         ? match.reason === 'place'
           ? `same category ${match.distanceMeters} m away`
           : `near-identical text (similarity ${match.similarity})`
         : '';
+      receipt = match ? `${summary}; linked to the open case ${match.originalId} (${why}) and follows its progress` : summary;
       await this.cases.insert(
         tx,
         {
@@ -121,7 +129,7 @@ export class CaseIntake {
           traceId,
           duplicateOf: match?.originalId ?? null,
         },
-        match ? `${summary}; linked to the open case ${match.originalId} (${why}) and follows its progress` : summary,
+        receipt,
         event.id,
       );
       if (!match) {
@@ -155,8 +163,7 @@ export class CaseIntake {
     });
     if (!created) return undefined;
     this.runtime.relay.wake();
-    // A linked report answers with the original's progress; a new case as it was received.
-    if (created === 'linked') return (await this.cases.find(id))?.view;
+    // The case as it was received (a linked report names its original; reading it shows the original's progress).
     return {
       id,
       title: body.title,
@@ -171,8 +178,8 @@ export class CaseIntake {
       deadline: null,
       receivedAt: receivedAt.toISOString(),
       traceId,
-      duplicateOf: null,
-      timeline: [{ eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary }],
+      duplicateOf: created === 'linked' ? linkedTo : null,
+      timeline: [{ eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary: receipt }],
     };
   }
 

@@ -169,7 +169,12 @@ export class CaseRepository {
     return { reporterSubject: row.reporter_subject, view };
   }
 
-  /** The open cases of a category a new report may repeat: near its point, or recent (for text). */
+  /**
+   * The open cases of a category a new report may repeat. With a point: those
+   * within `box` (the text radius, which covers the place radius) and a few
+   * recent ones without a point; without a point: the most recent ones. Bounded,
+   * so a filing's cost does not grow with the number of open cases.
+   */
   async duplicateCandidates(
     tx: EntityManager,
     q: { category: string; windowHours: number; box?: { minLat: number; maxLat: number; minLon: number; maxLon: number } },
@@ -177,19 +182,16 @@ export class CaseRepository {
     const open = `c.duplicate_of IS NULL AND c.category = $1 AND c.received_at > now() - make_interval(hours => $2)
                   AND v.status NOT IN ('resolved', 'closed')`;
     const columns = `c.id, c.category, c.lat, c.lon, c.title || ' ' || c.description AS text, c.received_at AS "receivedAt"`;
-    const near: Candidate[] = q.box
-      ? await tx.query(
-          `SELECT ${columns} FROM cases c JOIN case_views v ON v.case_id = c.id
-            WHERE ${open} AND c.lat BETWEEN $3 AND $4 AND c.lon BETWEEN $5 AND $6 LIMIT 200`,
-          [q.category, q.windowHours, q.box.minLat, q.box.maxLat, q.box.minLon, q.box.maxLon],
-        )
-      : [];
-    const recent: Candidate[] = await tx.query(
-      `SELECT ${columns} FROM cases c JOIN case_views v ON v.case_id = c.id WHERE ${open} ORDER BY c.received_at DESC LIMIT 200`,
-      [q.category, q.windowHours],
+    const from = 'FROM cases c JOIN case_views v ON v.case_id = c.id';
+    if (!q.box) {
+      return tx.query(`SELECT ${columns} ${from} WHERE ${open} ORDER BY c.received_at DESC LIMIT 100`, [q.category, q.windowHours]);
+    }
+    return tx.query(
+      `(SELECT ${columns} ${from} WHERE ${open} AND c.lat BETWEEN $3 AND $4 AND c.lon BETWEEN $5 AND $6 LIMIT 200)
+       UNION ALL
+       (SELECT ${columns} ${from} WHERE ${open} AND c.lat IS NULL ORDER BY c.received_at DESC LIMIT 20)`,
+      [q.category, q.windowHours, q.box.minLat, q.box.maxLat, q.box.minLon, q.box.maxLon],
     );
-    const byId = new Map([...near, ...recent].map((c) => [c.id, c]));
-    return [...byId.values()];
   }
 
   private async caseRow(id: string): Promise<CaseRow | undefined> {
