@@ -12,6 +12,8 @@ import { organisationSeed } from './infrastructure/organisation-seed';
 export { categoryLineage, choosePerson, decide, resolvePlace, RuleBook, ruleId } from './domain/routing';
 export type { District, Post, RoutingRule, StaffState, Unit } from './domain/routing';
 export { contains } from './domain/geo';
+export { DEFAULT_LEARNING, learnRules } from './domain/rule-learning';
+export type { LearningOptions, PastCase } from './domain/rule-learning';
 export type { Area } from './domain/geo';
 
 /** 分派: every case gets exactly one responsible unit and person; returns, reassignment and the coordinator queue. */
