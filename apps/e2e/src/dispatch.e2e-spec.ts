@@ -204,4 +204,29 @@ describe('dispatch through the gateway', () => {
     });
     expect(notified).toBeDefined();
   });
+
+  it('suggests rules from how cases were really handled, and changes nothing by itself', async () => {
+    const ids = [await fileCase({ category: 'animals.dead-animal', location: { district: 'xingang-haiyun' } }), await fileCase({ category: 'animals.dead-animal', location: { district: 'xingang-haiyun' } })];
+    for (const id of ids) {
+      const before = await activeAssignment(id);
+      expect(before.unitId).not.toBe('xingang-haiyun');
+      const moved = await api(`/api/v1/assignments/${id}/reassign`, { method: 'POST', token: dispatcher, body: { unitId: 'xingang-haiyun', reason: 'The subdistrict clears dead animals here' } });
+      expect(moved.status).toBe(200);
+    }
+    expectProblem(await api('/api/v1/routing-rules/suggestions?days=0', { token: dispatcher }), 400, 'days');
+    expectProblem(await api('/api/v1/routing-rules/suggestions', { token: await tokenFor('handler-water-a') }), 403);
+    const suggested = await api('/api/v1/routing-rules/suggestions?days=30', { token: dispatcher });
+    expect(suggested.status).toBe(200);
+    expect(suggested.body.basedOn).toMatchObject({ days: 30, halfLifeDays: 60, minSupport: 2, minGain: 1 });
+    expect(suggested.body.suggestions).toContainEqual({
+      id: 'animals.dead-animal@xingang-haiyun',
+      category: 'animals.dead-animal',
+      districtId: 'xingang-haiyun',
+      unitId: 'xingang-haiyun',
+      action: 'add',
+      current: null,
+    });
+    const preview = await api('/api/v1/routing/preview', { method: 'POST', token: dispatcher, body: { category: 'animals.dead-animal', location: { district: 'xingang-haiyun' } } });
+    expect(preview.body.unitId).not.toBe('xingang-haiyun');
+  });
 });

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Dispatcher } from '../application/dispatcher';
 import { areaProblem } from '../domain/geo';
 import { ruleId } from '../domain/routing';
+import { DEFAULT_LEARNING, learnRules } from '../domain/rule-learning';
 import { DispatchRepository } from '../infrastructure/dispatch.repository';
 
 function requireRole(principal: Principal, what: string, ...roles: Parameters<typeof hasRole>[1][]): void {
@@ -75,6 +76,29 @@ export class RoutingController {
   ) {
     requireRole(principal, 'read routing rules', 'dispatcher', 'supervisor', 'admin');
     return { rules: await this.repository.listRules({ category, districtId, unitId, includeRetired: includeRetired === 'true' }) };
+  }
+
+  /**
+   * Rules suggested by how cases were really handled (the final unit after returns and
+   * reassignments, recent cases weighing more): the ones that differ from the active rules.
+   * Nothing changes until a dispatcher or administrator applies one (POST / PUT).
+   */
+  @Get('routing-rules/suggestions')
+  async suggestions(@Query('days') days: string | undefined, @CurrentPrincipal() principal: Principal) {
+    requireRole(principal, 'read routing rules', 'dispatcher', 'supervisor', 'admin');
+    const window = days === undefined ? 90 : Number(days);
+    if (!Number.isInteger(window) || window < 1 || window > 730) throw field('days', 'must be a whole number of days, 1 to 730');
+    const handled = await this.repository.handledCases(window);
+    const learned = learnRules(
+      handled.map((h) => ({ category: h.category, districtId: h.districtId, unitId: h.unitId, at: new Date(h.at).getTime() })),
+      { ...DEFAULT_LEARNING, reference: Date.now() },
+    );
+    const active = new Map((await this.repository.listRules({})).map((r) => [ruleId(r.category, r.districtId), r]));
+    const suggestions = learned
+      .map((r) => ({ id: r.id, category: r.category, districtId: r.districtId, unitId: r.unitId, current: active.get(r.id) ?? null }))
+      .filter((s) => s.current?.unitId !== s.unitId)
+      .map(({ current, ...s }) => ({ ...s, action: current ? 'change' : 'add', current: current ? { version: current.version, unitId: current.unitId } : null }));
+    return { basedOn: { cases: handled.length, days: window, ...DEFAULT_LEARNING }, suggestions };
   }
 
   @Get('routing-rules/:id')

@@ -303,6 +303,21 @@ export class DispatchRepository {
     return this.dataSource.query(`SELECT ${ASSIGNMENT_COLUMNS} FROM assignments WHERE case_id = $1 ORDER BY assigned_at`, [caseId]);
   }
 
+  /**
+   * Who finally handled each case of the last `days`: its latest assignment that
+   * is not the coordinator's (after returns, designations and reassignments),
+   * with the case's most specific jurisdiction.
+   */
+  async handledCases(days: number): Promise<{ category: string; districtId: string | null; unitId: string; at: Date }[]> {
+    return this.dataSource.query(
+      `SELECT DISTINCT ON (a.case_id) d.category, d.places[1] AS "districtId", a.unit_id AS "unitId", d.received_at AS at
+         FROM assignments a JOIN dispatch_cases d ON d.case_id = a.case_id
+        WHERE d.received_at > now() - make_interval(days => $1) AND a.via <> 'coordinator'
+        ORDER BY a.case_id, a.assigned_at DESC`,
+      [days],
+    );
+  }
+
   /** Cases waiting in the coordinator queue for a lead unit, the most urgent first. */
   async coordinationQueue(): Promise<unknown[]> {
     return this.dataSource.query(
