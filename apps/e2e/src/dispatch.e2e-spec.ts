@@ -225,6 +225,7 @@ describe('dispatch through the gateway', () => {
       unitId: 'xingang-haiyun',
       action: 'add',
       current: null,
+      decidedToday: { ruleId: 'animals.dead-animal', version: 1, unitId: 'urban-management' },
     });
     const preview = await api('/api/v1/routing/preview', { method: 'POST', token: dispatcher, body: { category: 'animals.dead-animal', location: { district: 'xingang-haiyun' } } });
     expect(preview.body.unitId).not.toBe('xingang-haiyun');

@@ -145,5 +145,20 @@ describe('bulk import of CSV through the gateway', () => {
       const { rows: cases } = await c.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE subject = $1`, [`import:${id}`]);
       expect(cases[0].n).toBe(outcome[0].filed);
     });
+    // And every imported case that is not a duplicate carries on through the pipeline (this also lets the
+    // restarted intake work off its backlog before the next test).
+    await eventually(
+      () =>
+        intakeDb(async (c) => {
+          const { rows: waiting } = await c.query(
+            `SELECT count(*)::int AS n FROM import_rows r JOIN cases k ON k.id = r.case_id JOIN case_views v ON v.case_id = k.id
+              WHERE r.import_id = $1 AND k.duplicate_of IS NULL AND v.status = 'received'`,
+            [id],
+          );
+          return waiting[0].n === 0 ? true : undefined;
+        }),
+      180_000,
+      500,
+    );
   });
 });

@@ -5,17 +5,38 @@ import { ClocksController } from './api/clocks.controller';
 import { DESIGNATE_POLICY, Tier } from './domain/sla-policy';
 import { EscalationSchema1763900000300 } from './infrastructure/1763900000300-escalation-schema';
 import { CaseTiers1763900000310 } from './infrastructure/1763900000310-case-tiers';
-import { startClock, startFirstStageClock } from './infrastructure/clocks';
+import { startClock, startFirstStageClock, stopTimers } from './infrastructure/clocks';
+import { LightTimers1763900000320 } from './infrastructure/1763900000320-light-timers';
+import { TimerSweeper } from './infrastructure/timer-sweeper';
+import { LightPolicy } from './domain/lights';
+import { Type } from '@sinclair/typebox';
+import { hostname } from 'node:os';
 
 const calendar = defaultCalendar();
 
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320],
+  config: {
+    /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
+    ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
+    /** … orange (the unit head is warned); red is the limit itself (the supervision office). */
+    ESCALATION_ORANGE_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.8 }),
+  },
   controllers: [ClocksController],
-  compose(runtime) {
+  compose(runtime, config) {
+    const lights: LightPolicy = { yellow: config.ESCALATION_YELLOW_AT as number, orange: config.ESCALATION_ORANGE_AT as number };
+    if (!(lights.yellow < lights.orange)) throw new Error('ESCALATION_YELLOW_AT must be below ESCALATION_ORANGE_AT');
+    const sweeper = new TimerSweeper({
+      dataSource: runtime.dataSource,
+      topic: runtime.topic,
+      logger: runtime.logger,
+      name: `${hostname()}:${process.pid}`,
+      onFired: (ms) => runtime.metrics.timerLateness.observe(ms / 1000),
+    });
     return {
+      workers: [sweeper],
       providers: [],
       consumers: [
         {
@@ -35,18 +56,19 @@ export const escalationService: DomainServiceDefinition = {
                 assigned.caseId,
               ]);
               // The case's first-stage limit runs from its first assignment; later ones keep it.
-              if (!running.some((r) => r.stage !== DESIGNATE_POLICY.stage)) await startFirstStageClock(tx, runtime.topic, calendar, clock);
+              if (!running.some((r) => r.stage !== DESIGNATE_POLICY.stage)) await startFirstStageClock(tx, runtime.topic, calendar, clock, lights);
               // The coordinator queue has its own limit: designate the lead unit within 1 working day.
               if (assigned.data.via === 'coordinator' && !running.some((r) => r.stage === DESIGNATE_POLICY.stage)) {
-                await startClock(tx, runtime.topic, calendar, DESIGNATE_POLICY, clock);
+                await startClock(tx, runtime.topic, calendar, DESIGNATE_POLICY, clock, lights);
               }
             },
             // The designation meets the coordinator's limit.
             [CaseLeadDesignated.type]: async (event, tx) => {
-              await tx.query(`UPDATE sla_clocks SET state = 'met' WHERE case_id = $1 AND stage = $2 AND state = 'running'`, [
-                event.caseId,
-                DESIGNATE_POLICY.stage,
-              ]);
+              const [met]: [{ id: string }[], number] = await tx.query(
+                `UPDATE sla_clocks SET state = 'met' WHERE case_id = $1 AND stage = $2 AND state = 'running' RETURNING id`,
+                [event.caseId, DESIGNATE_POLICY.stage],
+              );
+              await stopTimers(tx, met.map((m) => m.id));
             },
             // A new tier re-times the running clock: same start, the new tier's limit.
             [CaseReclassified.type]: async (event, tx) => {
@@ -58,11 +80,12 @@ export const escalationService: DomainServiceDefinition = {
                 [reclassified.caseId, reclassified.data.toTier, reclassified.occurredAt],
               );
               // For UPDATE … RETURNING the driver answers [rows, affected count].
-              const [cancelled]: [{ unit_id: string; started_at: Date; tier: Tier }[], number] = await tx.query(
+              const [cancelled]: [{ id: string; unit_id: string; started_at: Date; tier: Tier }[], number] = await tx.query(
                 `UPDATE sla_clocks SET state = 'cancelled' WHERE case_id = $1 AND state = 'running' AND stage <> $2
-                 RETURNING unit_id, started_at, tier`,
+                 RETURNING id, unit_id, started_at, tier`,
                 [reclassified.caseId, DESIGNATE_POLICY.stage],
               );
+              await stopTimers(tx, cancelled.map((c) => c.id));
               const [clock] = cancelled;
               if (!clock) return;
               await startFirstStageClock(tx, runtime.topic, calendar, {
@@ -70,7 +93,7 @@ export const escalationService: DomainServiceDefinition = {
                 unitId: clock.unit_id,
                 tier: reclassified.data.toTier,
                 startedAt: clock.started_at,
-              });
+              }, lights);
             },
           },
         },

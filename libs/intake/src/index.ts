@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
@@ -78,6 +78,7 @@ export const intakeService: DomainServiceDefinition = {
             [CaseReturned.type]: project,
             [CaseLeadDesignated.type]: project,
             [SlaClockStarted.type]: project,
+            [SlaLightChanged.type]: project,
             [WorkspaceOpened.type]: project,
             [NotificationDelivered.type]: project,
           },

@@ -13,4 +13,5 @@ export const Metric = {
   httpRequestDuration: 'duban_http_request_duration_seconds',
   eventsConsumed: 'duban_events_consumed_total',
   outboxPending: 'duban_outbox_pending',
+  timerLateness: 'duban_timer_lateness_seconds',
 } as const;

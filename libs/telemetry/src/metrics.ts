@@ -7,6 +7,8 @@ export class ServiceMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly eventsConsumed: Counter<'group' | 'outcome'>;
   readonly outboxPending: Gauge;
+  /** How late stored timers (escalation's light changes) fired after their due time. */
+  readonly timerLateness: Histogram;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -27,6 +29,12 @@ export class ServiceMetrics {
     this.outboxPending = new Gauge({
       name: Metric.outboxPending,
       help: 'Events written to the outbox and not yet published',
+      registers: [this.registry],
+    });
+    this.timerLateness = new Histogram({
+      name: Metric.timerLateness,
+      help: 'How late stored timers fired after their due time',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60],
       registers: [this.registry],
     });
   }

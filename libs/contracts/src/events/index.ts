@@ -171,6 +171,25 @@ export const SlaClockStarted = defineEvent(
   ),
 );
 
+export const SlaLightChanged = defineEvent(
+  'sla.light-changed',
+  1,
+  'escalation',
+  "A stage's time limit changed colour (红黄灯): yellow and orange warn the handler and the unit head, red means the limit ran out and the supervision office is warned.",
+  Type.Object(
+    {
+      clockId: Uuid,
+      stage: Type.String({ maxLength: 40 }),
+      light: Type.Union([Type.Literal('yellow'), Type.Literal('orange'), Type.Literal('red')]),
+      /** Who the warning ladder reaches at this colour. */
+      rung: Type.Union([Type.Literal('handler'), Type.Literal('unit-head'), Type.Literal('supervision-office')]),
+      dueAt: Timestamp,
+      scheduledAt: Timestamp,
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const WorkspaceOpened = defineEvent(
   'case.workspace-opened',
   1,
@@ -208,6 +227,7 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseReturned,
   CaseLeadDesignated,
   SlaClockStarted,
+  SlaLightChanged,
   WorkspaceOpened,
   NotificationDelivered,
 ];

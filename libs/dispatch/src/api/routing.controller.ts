@@ -12,8 +12,8 @@ import { hasRole, Principal } from '@duban/auth';
 import { randomUUID } from 'node:crypto';
 import { Dispatcher } from '../application/dispatcher';
 import { areaProblem } from '../domain/geo';
-import { ruleId } from '../domain/routing';
-import { DEFAULT_LEARNING, learnRules } from '../domain/rule-learning';
+import { resolvePlace, RuleBook, ruleId } from '../domain/routing';
+import { cellLeaders, DEFAULT_LEARNING } from '../domain/rule-learning';
 import { DispatchRepository } from '../infrastructure/dispatch.repository';
 
 function requireRole(principal: Principal, what: string, ...roles: Parameters<typeof hasRole>[1][]): void {
@@ -79,9 +79,10 @@ export class RoutingController {
   }
 
   /**
-   * Rules suggested by how cases were really handled (the final unit after returns and
-   * reassignments, recent cases weighing more): the ones that differ from the active rules.
-   * Nothing changes until a dispatcher or administrator applies one (POST / PUT).
+   * Jurisdiction rules suggested by how cases were really handled (the final unit after returns
+   * and reassignments, recent cases weighing more): where, in a district, another unit clearly
+   * handled a category than the one today's rules choose there. Nothing changes until a
+   * dispatcher or administrator applies one (POST / PUT).
    */
   @Get('routing-rules/suggestions')
   async suggestions(@Query('days') days: string | undefined, @CurrentPrincipal() principal: Principal) {
@@ -89,15 +90,29 @@ export class RoutingController {
     const window = days === undefined ? 90 : Number(days);
     if (!Number.isInteger(window) || window < 1 || window > 730) throw field('days', 'must be a whole number of days, 1 to 730');
     const handled = await this.repository.handledCases(window);
-    const learned = learnRules(
+    const cells = cellLeaders(
       handled.map((h) => ({ category: h.category, districtId: h.districtId, unitId: h.unitId, at: new Date(h.at).getTime() })),
       { ...DEFAULT_LEARNING, reference: Date.now() },
     );
-    const active = new Map((await this.repository.listRules({})).map((r) => [ruleId(r.category, r.districtId), r]));
-    const suggestions = learned
-      .map((r) => ({ id: r.id, category: r.category, districtId: r.districtId, unitId: r.unitId, current: active.get(r.id) ?? null }))
-      .filter((s) => s.current?.unitId !== s.unitId)
-      .map(({ current, ...s }) => ({ ...s, action: current ? 'change' : 'add', current: current ? { version: current.version, unitId: current.unitId } : null }));
+    const { districts, ranks } = await this.repository.routingReference();
+    const suggestions = [];
+    for (const cell of cells) {
+      // What the rules decide there today, against who really handled the cases there.
+      const rules = new RuleBook(await this.repository.rulesFor(this.repository.db, cell.category));
+      const today = rules.match(cell.category, resolvePlace({ district: cell.districtId }, districts, ranks));
+      if (today?.unitId === cell.unit || cell.weight(cell.unit) - (today ? cell.weight(today.unitId) : 0) < DEFAULT_LEARNING.minGain) continue;
+      const id = ruleId(cell.category, cell.districtId);
+      const existing = (await this.repository.ruleVersions(this.repository.db, id)).find((v) => v.active);
+      suggestions.push({
+        id,
+        category: cell.category,
+        districtId: cell.districtId,
+        unitId: cell.unit,
+        action: existing ? 'change' : 'add',
+        current: existing ? { version: existing.version, unitId: existing.unitId } : null,
+        decidedToday: today ? { ruleId: today.id, version: today.version, unitId: today.unitId } : null,
+      });
+    }
     return { basedOn: { cases: handled.length, days: window, ...DEFAULT_LEARNING }, suggestions };
   }
 

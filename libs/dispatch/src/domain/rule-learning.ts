@@ -52,8 +52,28 @@ class Tally {
 }
 
 /**
- * Routing rules learned from history (suggested rules for an administrator, and
- * the Boston routing benchmark): per category, the unit that handled most of its
+ * Who handled each category in each jurisdiction (cells with at least
+ * `minSupport` cases): the leading unit and every unit's recency weight.
+ */
+export function cellLeaders(history: Iterable<PastCase>, options: LearningOptions): { category: string; districtId: string; unit: string; weight: (unit: string) => number }[] {
+  const cells = new Map<string, Tally>();
+  for (const c of history) {
+    if (c.at >= options.reference || !c.districtId) continue;
+    const key = `${c.category}\u0000${c.districtId}`;
+    const cell = cells.get(key) ?? new Tally();
+    cell.add(c.unitId, 0.5 ** ((options.reference - c.at) / DAY / options.halfLifeDays), c.at);
+    cells.set(key, cell);
+  }
+  return [...cells]
+    .filter(([, cell]) => cell.n >= options.minSupport)
+    .map(([key, cell]) => {
+      const [category, districtId] = key.split('\u0000');
+      return { category, districtId, unit: cell.best(), weight: (unit: string) => cell.weight.get(unit) ?? 0 };
+    });
+}
+
+/**
+ * Routing rules learned from history (the Boston routing benchmark): per category, the unit that handled most of its
  * recent cases city-wide; per category × jurisdiction, a rule of its own where a
  * different unit clearly handled them there. Rules equal to the city-wide one are
  * left out, so the rule book stays small and explainable.

@@ -51,6 +51,14 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
         change: { deadline: String(d.dueAt) },
         summary: `Time limit for stage "${d.stage}" (${d.policy}) runs until ${d.dueAt}`,
       };
+    case 'sla.light-changed':
+      return {
+        change: {},
+        summary:
+          d.light === 'red'
+            ? `Time limit of stage "${d.stage}" ran out (red, due ${d.dueAt}); the supervision office is warned`
+            : `Time limit of stage "${d.stage}" is ${d.light} (due ${d.dueAt}); the ${d.rung === 'handler' ? 'handler' : 'unit head'} is warned`,
+      };
     case 'case.workspace-opened':
       return { change: {}, summary: `Handling workspace opened at ${d.unitId}; waiting to be signed for` };
     case 'notification.delivered':

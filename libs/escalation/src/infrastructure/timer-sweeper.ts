@@ -1,0 +1,130 @@
+import { newEvent, SlaLightChanged } from '@duban/contracts';
+import { enqueue } from '@duban/messaging';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+
+interface DueTimer {
+  id: string;
+  clock_id: string;
+  case_id: string;
+  unit_id: string;
+  stage: string;
+  light: 'yellow' | 'orange' | 'red';
+  rung: 'handler' | 'unit-head' | 'supervision-office';
+  fire_at: Date;
+  due_at: Date;
+}
+
+export interface SweeperOptions {
+  dataSource: DataSource;
+  topic: string;
+  logger: Logger;
+  /** Who this sweeper is (kept on each timer it fires). */
+  name: string;
+  /** The time source; tests pass a clock they control. */
+  now?: () => Date;
+  batchSize?: number;
+  pollMs?: number;
+  /** Called with how late each timer fired (ms), for the metrics. */
+  onFired?: (latenessMs: number) => void;
+}
+
+/**
+ * Fires due light timers. Any number of escalation replicas sweep together:
+ * each claims a batch with FOR UPDATE SKIP LOCKED and marks it fired in the
+ * same transaction as the events it enqueues, so no timer fires twice and none
+ * is lost if a replica dies mid-batch. A sweep reads only due timers (partial
+ * index on unfired due times), so its cost follows what is due, not what is open.
+ */
+export class TimerSweeper {
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: SweeperOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  /** Fires one batch of due timers; returns how many. */
+  async sweep(): Promise<number> {
+    const now = this.now();
+    return this.options.dataSource.transaction(async (tx) => {
+      const [fired]: [DueTimer[], number] = await tx.query(
+        `UPDATE clock_timers t SET fired_at = $1, fired_by = $3
+           FROM (SELECT id FROM clock_timers WHERE fired_at IS NULL AND fire_at <= $1
+                  ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED) due, sla_clocks c
+          WHERE t.id = due.id AND c.id = t.clock_id
+          RETURNING t.id, t.clock_id, t.case_id, t.unit_id, t.stage, t.light, t.rung, t.fire_at, c.due_at`,
+        [now, this.options.batchSize ?? 500, this.options.name],
+      );
+      if (fired.length === 0) return 0;
+      const breached = fired.filter((t) => t.light === 'red').map((t) => t.clock_id);
+      if (breached.length > 0) {
+        await tx.query(`UPDATE sla_clocks SET state = 'breached' WHERE id = ANY($1::uuid[]) AND state = 'running'`, [breached]);
+      }
+      await enqueue(
+        tx,
+        this.options.topic,
+        fired.map((t) =>
+          newEvent(SlaLightChanged, {
+            caseId: t.case_id,
+            unitId: t.unit_id,
+            occurredAt: now,
+            data: {
+              clockId: t.clock_id,
+              stage: t.stage,
+              light: t.light,
+              rung: t.rung,
+              dueAt: t.due_at.toISOString(),
+              scheduledAt: t.fire_at.toISOString(),
+            },
+          }),
+        ),
+      );
+      for (const t of fired) this.options.onFired?.(now.getTime() - t.fire_at.getTime());
+      return fired.length;
+    });
+  }
+
+  /** When the next unfired timer is due (null: none). */
+  async nextDue(): Promise<Date | null> {
+    const [row] = await this.options.dataSource.query('SELECT min(fire_at) AS next FROM clock_timers WHERE fired_at IS NULL');
+    return row?.next ?? null;
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 1000;
+    while (this.running) {
+      let wait = pollMs;
+      try {
+        while (this.running && (await this.sweep()) === (this.options.batchSize ?? 500)) {
+          /* a full batch: more may be due */
+        }
+        const next = await this.nextDue();
+        if (next) wait = Math.max(0, Math.min(pollMs, next.getTime() - this.now().getTime()));
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'timer sweep failed; will retry');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}
