@@ -1,4 +1,5 @@
-import { defaultCalendar } from './default-calendar';
+import { defaultCalendar, SHIPPED_HOLIDAYS } from './default-calendar';
+import { holidayFileProblems } from './working-calendar';
 
 const cal = defaultCalendar();
 const cst = (local: string) => new Date(`${local}+08:00`);
@@ -49,5 +50,35 @@ describe('WorkingCalendar', () => {
       const localDate = new Date(end.getTime() + 480 * 60_000).toISOString().slice(0, 10);
       expect(cal.isWorkingDay(localDate)).toBe(true);
     }
+  });
+});
+
+describe('holidayFileProblems', () => {
+  it('accepts the shipped files and names what is wrong with a bad one', () => {
+    for (const file of SHIPPED_HOLIDAYS) expect(holidayFileProblems(file, file.year)).toEqual([]);
+    const bad = {
+      year: 2027,
+      days: [
+        { name: '元旦', date: '2027-01-01', isOffDay: true },
+        { name: '元旦', date: '2027-01-01', isOffDay: true },
+        { name: '春节', date: '2027-02-30', isOffDay: true },
+        { name: '国庆节', date: '2028-10-01', isOffDay: true },
+      ],
+    };
+    expect(holidayFileProblems(bad, 2027)).toEqual([
+      { field: 'days.1.date', detail: '2027-01-01 is listed twice' },
+      { field: 'days.2.date', detail: '2027-02-30 is not a date' },
+      { field: 'days.3.date', detail: '2028-10-01 is not in 2027' },
+    ]);
+    expect(holidayFileProblems({ year: 2026, days: [] }, 2027)).toEqual([{ field: 'year', detail: 'must be 2027, the year in the path' }]);
+  });
+
+  it('lets a loaded year change the working days', () => {
+    const start = new Date('2027-01-04T01:00:00Z'); // Monday 09:00 in China
+    const plain = defaultCalendar();
+    const loaded = defaultCalendar([{ year: 2027, days: [{ name: '假日', date: '2027-01-04', isOffDay: true }] }]);
+    expect(plain.isWorkingDay('2027-01-04')).toBe(true);
+    expect(loaded.isWorkingDay('2027-01-04')).toBe(false);
+    expect(loaded.addWorkingMinutes(start, 60).getTime()).toBeGreaterThan(plain.addWorkingMinutes(start, 60).getTime());
   });
 });

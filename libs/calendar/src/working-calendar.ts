@@ -80,3 +80,25 @@ export class WorkingCalendar {
     throw new Error('working time does not end within 20 years');
   }
 }
+
+/**
+ * What is wrong with a holiday file for a year (the holiday-cn format of the shipped files):
+ * dates that do not exist, lie in another year, or come twice. Empty when it can be loaded.
+ */
+export function holidayFileProblems(file: HolidayFile, year: number): { field: string; detail: string }[] {
+  const problems: { field: string; detail: string }[] = [];
+  if (file.year !== year) problems.push({ field: 'year', detail: `must be ${year}, the year in the path` });
+  const seen = new Set<string>();
+  file.days.forEach((day, i) => {
+    const date = new Date(`${day.date}T00:00:00Z`);
+    const real = /^\d{4}-\d{2}-\d{2}$/.test(day.date) && !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day.date;
+    // A make-up working day may fall in the last days of the year before (e.g. for New Year).
+    if (!real) problems.push({ field: `days.${i}.date`, detail: `${day.date} is not a date` });
+    else if (date.getUTCFullYear() !== year && !(date.getUTCFullYear() === year - 1 && !day.isOffDay)) {
+      problems.push({ field: `days.${i}.date`, detail: `${day.date} is not in ${year}` });
+    }
+    if (seen.has(day.date)) problems.push({ field: `days.${i}.date`, detail: `${day.date} is listed twice` });
+    seen.add(day.date);
+  });
+  return problems;
+}

@@ -1,7 +1,9 @@
-import { defaultCalendar } from '@duban/calendar';
 import { CaseAssigned, CaseLeadDesignated, CaseReclassified, EventOf, topicOf } from '@duban/contracts';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { ClocksController } from './api/clocks.controller';
+import { CalendarsController } from './api/calendars.controller';
+import { CalendarProvider } from './infrastructure/calendar-provider';
+import { HolidayYears1763900000330 } from './infrastructure/1763900000330-holiday-years';
 import { DESIGNATE_POLICY, Tier } from './domain/sla-policy';
 import { EscalationSchema1763900000300 } from './infrastructure/1763900000300-escalation-schema';
 import { CaseTiers1763900000310 } from './infrastructure/1763900000310-case-tiers';
@@ -12,19 +14,17 @@ import { LightPolicy } from './domain/lights';
 import { Type } from '@sinclair/typebox';
 import { hostname } from 'node:os';
 
-const calendar = defaultCalendar();
-
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
     /** … orange (the unit head is warned); red is the limit itself (the supervision office). */
     ESCALATION_ORANGE_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.8 }),
   },
-  controllers: [ClocksController],
+  controllers: [ClocksController, CalendarsController],
   compose(runtime, config) {
     const lights: LightPolicy = { yellow: config.ESCALATION_YELLOW_AT as number, orange: config.ESCALATION_ORANGE_AT as number };
     if (!(lights.yellow < lights.orange)) throw new Error('ESCALATION_YELLOW_AT must be below ESCALATION_ORANGE_AT');
@@ -35,9 +35,10 @@ export const escalationService: DomainServiceDefinition = {
       name: `${hostname()}:${process.pid}`,
       onFired: (ms) => runtime.metrics.timerLateness.observe(ms / 1000),
     });
+    const calendars = new CalendarProvider(runtime.dataSource);
     return {
       workers: [sweeper],
-      providers: [],
+      providers: [{ provide: CalendarProvider, useValue: calendars }],
       consumers: [
         {
           topics: [topicOf('dispatch'), topicOf('intake')],
@@ -45,6 +46,7 @@ export const escalationService: DomainServiceDefinition = {
             // An assignment starts the first stage's clock, on the tier the case has now.
             [CaseAssigned.type]: async (event, tx) => {
               const assigned = event as EventOf<typeof CaseAssigned>;
+              const calendar = await calendars.current();
               const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [assigned.caseId]);
               const clock = {
                 caseId: assigned.caseId,
@@ -73,6 +75,7 @@ export const escalationService: DomainServiceDefinition = {
             // A new tier re-times the running clock: same start, the new tier's limit.
             [CaseReclassified.type]: async (event, tx) => {
               const reclassified = event as EventOf<typeof CaseReclassified>;
+              const calendar = await calendars.current();
               await tx.query(
                 `INSERT INTO case_tiers (case_id, tier, changed_at) VALUES ($1, $2, $3)
                  ON CONFLICT (case_id) DO UPDATE SET tier = EXCLUDED.tier, changed_at = EXCLUDED.changed_at

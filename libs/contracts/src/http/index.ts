@@ -180,3 +180,25 @@ export type DesignateLeadRequest = Static<typeof DesignateLeadRequest>;
 /** Body of POST /api/v1/open311-clients (administrators): a client that may POST Open311 requests. */
 export const Open311ClientRequest = Type.Object({ name: Text(1, 100) }, { additionalProperties: false });
 export type Open311ClientRequest = Static<typeof Open311ClientRequest>;
+
+/**
+ * Body of PUT /api/v1/calendars/holidays/{year} (administrators): a year's official holidays and
+ * make-up working days (调休) in the holiday-cn format of the shipped files, so a new year needs no release.
+ */
+export const HolidayYearRequest = Type.Object(
+  {
+    $schema: Type.Optional(Type.String({ maxLength: 300 })),
+    $id: Type.Optional(Type.String({ maxLength: 300 })),
+    year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+    papers: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 20 })),
+    days: Type.Array(
+      Type.Object(
+        { name: Text(1, 50), date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', maxLength: 10 }), isOffDay: Type.Boolean() },
+        { additionalProperties: false },
+      ),
+      { maxItems: 120 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type HolidayYearRequest = Static<typeof HolidayYearRequest>;
