@@ -79,6 +79,25 @@ export class WorkingCalendar {
     }
     throw new Error('working time does not end within 20 years');
   }
+
+  /** Minutes of working time in [start, end) — 0 when end is not after start. */
+  workingMinutesBetween(start: Date, end: Date): number {
+    if (end <= start) return 0;
+    const offset = this.definition.utcOffsetMinutes * MINUTE;
+    const fromLocal = start.getTime() + offset;
+    const toLocal = end.getTime() + offset;
+    const dayMs = DAY_MINUTES * MINUTE;
+    let total = 0;
+    for (let dayStart = Math.floor(fromLocal / dayMs) * dayMs; dayStart < toLocal; dayStart += dayMs) {
+      if (!this.isWorkingDay(new Date(dayStart).toISOString().slice(0, 10))) continue;
+      for (const p of this.periods) {
+        const a = Math.max(fromLocal, dayStart + p.start * MINUTE);
+        const b = Math.min(toLocal, dayStart + p.end * MINUTE);
+        if (b > a) total += (b - a) / MINUTE;
+      }
+    }
+    return total;
+  }
 }
 
 /**
