@@ -23,6 +23,7 @@ export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/workspaces', upstream: 'collaboration' },
   { prefix: '/api/v1/clocks', upstream: 'escalation' },
   { prefix: '/api/v1/calendars', upstream: 'escalation' },
+  { prefix: '/api/v1/supervision-orders', upstream: 'escalation' },
   { prefix: '/api/v1/assessment', upstream: 'assessment' },
   { prefix: '/api/v1/notifications', upstream: 'notification' },
 ];

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
@@ -79,6 +79,8 @@ export const intakeService: DomainServiceDefinition = {
             [CaseLeadDesignated.type]: project,
             [SlaClockStarted.type]: project,
             [SlaLightChanged.type]: project,
+            [SupervisionOrdered.type]: project,
+            [SupervisionReplied.type]: project,
             [WorkspaceOpened.type]: project,
             [NotificationDelivered.type]: project,
           },

@@ -161,7 +161,7 @@ export const SlaClockStarted = defineEvent(
   Type.Object(
     {
       clockId: Uuid,
-      stage: Type.Union([Type.Literal('accept'), Type.Literal('start'), Type.Literal('complete'), Type.Literal('designate')]),
+      stage: Type.Union([Type.Literal('accept'), Type.Literal('start'), Type.Literal('complete'), Type.Literal('designate'), Type.Literal('supervision')]),
       tier: Tier,
       startedAt: Timestamp,
       dueAt: Timestamp,
@@ -186,6 +186,35 @@ export const SlaLightChanged = defineEvent(
       dueAt: Timestamp,
       scheduledAt: Timestamp,
     },
+    { additionalProperties: false },
+  ),
+);
+
+export const SupervisionOrdered = defineEvent(
+  'case.supervision-ordered',
+  1,
+  'escalation',
+  'A supervisor put the case under supervision (督办单) with a new time limit and, usually, a required reply from the responsible unit.',
+  Type.Object(
+    {
+      orderId: Uuid,
+      unitId: UnitCode,
+      by: Username,
+      reason: Type.String({ maxLength: 1000 }),
+      dueAt: Timestamp,
+      replyRequired: Type.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const SupervisionReplied = defineEvent(
+  'case.supervision-replied',
+  1,
+  'escalation',
+  "The responsible unit replied to a supervision order (督办回复); the order's time limit is met.",
+  Type.Object(
+    { orderId: Uuid, unitId: UnitCode, by: Username, reply: Type.String({ maxLength: 4000 }), onTime: Type.Boolean() },
     { additionalProperties: false },
   ),
 );
@@ -228,6 +257,8 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseLeadDesignated,
   SlaClockStarted,
   SlaLightChanged,
+  SupervisionOrdered,
+  SupervisionReplied,
   WorkspaceOpened,
   NotificationDelivered,
 ];

@@ -202,3 +202,20 @@ export const HolidayYearRequest = Type.Object(
   { additionalProperties: false },
 );
 export type HolidayYearRequest = Static<typeof HolidayYearRequest>;
+
+/** Body of POST /api/v1/supervision-orders (supervisors): put a case under supervision (督办单). */
+export const SupervisionOrderRequest = Type.Object(
+  {
+    caseId: Uuid,
+    /** The new time limit; it must lie in the future. */
+    dueAt: Timestamp,
+    reason: Text(5, 1000),
+    replyRequired: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type SupervisionOrderRequest = Static<typeof SupervisionOrderRequest>;
+
+/** Body of POST /api/v1/supervision-orders/{id}/reply (the responsible unit). */
+export const SupervisionReplyRequest = Type.Object({ reply: Text(5, 4000) }, { additionalProperties: false });
+export type SupervisionReplyRequest = Static<typeof SupervisionReplyRequest>;

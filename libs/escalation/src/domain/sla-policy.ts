@@ -1,7 +1,7 @@
 import { WorkingCalendar } from '@duban/calendar';
 
 export type Tier = 'immediate' | 'general' | 'complex';
-export type Stage = 'accept' | 'start' | 'complete' | 'designate';
+export type Stage = 'accept' | 'start' | 'complete' | 'designate' | 'supervision';
 
 export interface SlaPolicy {
   id: string;

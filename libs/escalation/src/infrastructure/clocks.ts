@@ -13,7 +13,7 @@ export function startFirstStageClock(
   calendar: WorkingCalendar,
   clock: { caseId: string; unitId: string; tier: Tier; startedAt: Date },
   lights: LightPolicy = DEFAULT_LIGHTS,
-): Promise<void> {
+): Promise<string> {
   return startClock(tx, topic, calendar, FIRST_STAGE_POLICIES[clock.tier], clock, lights);
 }
 
@@ -30,7 +30,7 @@ export async function startClock(
   policy: Omit<SlaPolicy, 'tier'>,
   clock: { caseId: string; unitId: string; tier: Tier; startedAt: Date },
   lights: LightPolicy = DEFAULT_LIGHTS,
-): Promise<void> {
+): Promise<string> {
   const due = dueAt(policy, clock.startedAt, calendar);
   const clockId = randomUUID();
   await tx.query(
@@ -61,4 +61,5 @@ export async function startClock(
       },
     }),
   ]);
+  return clockId;
 }

@@ -59,6 +59,10 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
             ? `Time limit of stage "${d.stage}" ran out (red, due ${d.dueAt}); the supervision office is warned`
             : `Time limit of stage "${d.stage}" is ${d.light} (due ${d.dueAt}); the ${d.rung === 'handler' ? 'handler' : 'unit head'} is warned`,
       };
+    case 'case.supervision-ordered':
+      return { change: {}, summary: `Put under supervision by ${d.by} (督办) until ${d.dueAt}${d.replyRequired ? ', reply required' : ''}: ${d.reason}` };
+    case 'case.supervision-replied':
+      return { change: {}, summary: `${d.unitId} replied to the supervision order${d.onTime ? '' : ' (late)'}: ${d.reply}` };
     case 'case.workspace-opened':
       return { change: {}, summary: `Handling workspace opened at ${d.unitId}; waiting to be signed for` };
     case 'notification.delivered':
