@@ -5,6 +5,7 @@ import { CalendarsController } from './api/calendars.controller';
 import { SupervisionController } from './api/supervision.controller';
 import { LIGHTS } from './infrastructure/lights-config';
 import { SupervisionOrders1763900000340 } from './infrastructure/1763900000340-supervision-orders';
+import { SupervisionLevel1763900000350 } from './infrastructure/1763900000350-supervision-level';
 import { CalendarProvider } from './infrastructure/calendar-provider';
 import { HolidayYears1763900000330 } from './infrastructure/1763900000330-holiday-years';
 import { DESIGNATE_POLICY, FIRST_STAGE_POLICIES, Tier } from './domain/sla-policy';
@@ -23,7 +24,7 @@ const FIRST_STAGES: string[] = [...new Set(Object.values(FIRST_STAGE_POLICIES).m
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
@@ -39,6 +40,7 @@ export const escalationService: DomainServiceDefinition = {
       topic: runtime.topic,
       logger: runtime.logger,
       name: `${hostname()}:${process.pid}`,
+      escalateStages: FIRST_STAGES,
       onFired: (ms) => runtime.metrics.timerLateness.observe(ms / 1000),
     });
     const calendars = new CalendarProvider(runtime.dataSource);

@@ -50,7 +50,7 @@ describe('light timers on real PostgreSQL', () => {
 
     // The test's clock: 3 working hours in (yellow at 2 h and orange at 3.2 h of the 4 h limit).
     let now = new Date('2025-03-03T04:00:00Z'); // Monday 12:00
-    const replicas = await Promise.all(['a', 'b', 'c'].map(async (name) => new TimerSweeper({ dataSource: await connect(`sweeper-${name}`), topic: TOPIC, logger, name, now: () => now, batchSize: 25 })));
+    const replicas = await Promise.all(['a', 'b', 'c'].map(async (name) => new TimerSweeper({ dataSource: await connect(`sweeper-${name}`), topic: TOPIC, logger, name, now: () => now, batchSize: 25, escalateStages: ['accept', 'start'] })));
     const sweepAll = async () => {
       const counts = await Promise.all(
         replicas.map(async (r) => {
@@ -82,6 +82,11 @@ describe('light timers on real PostgreSQL', () => {
     expect(events).toEqual({ n: 3 * cases, distinct_changes: 3 * cases });
     const [{ n: breached }] = await db.query(`SELECT count(*)::int AS n FROM sla_clocks WHERE state = 'breached'`);
     expect(breached).toBe(cases);
+    // Open at the limit of their first stage: every case became organisation-level, once.
+    const [levels] = await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE level = 'organisation')::int AS org FROM case_supervision`);
+    expect(levels).toEqual({ n: cases, org: cases });
+    const [{ n: escalations }] = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE event_type = 'case.supervision-escalated'`);
+    expect(escalations).toBe(cases);
   });
 
   it('reads only what is due: with 20,000 open timers and none due, the sweep touches no row', async () => {

@@ -219,6 +219,17 @@ export const SupervisionReplied = defineEvent(
   ),
 );
 
+export const SupervisionEscalated = defineEvent(
+  'case.supervision-escalated',
+  1,
+  'escalation',
+  'A department-level case was still open at the limit of its stage, so it became an organisation-level case (升级督办).',
+  Type.Object(
+    { level: Type.Literal('organisation'), clockId: Uuid, stage: Type.String({ maxLength: 40 }), dueAt: Timestamp },
+    { additionalProperties: false },
+  ),
+);
+
 export const WorkspaceOpened = defineEvent(
   'case.workspace-opened',
   1,
@@ -259,6 +270,7 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   SlaLightChanged,
   SupervisionOrdered,
   SupervisionReplied,
+  SupervisionEscalated,
   WorkspaceOpened,
   NotificationDelivered,
 ];

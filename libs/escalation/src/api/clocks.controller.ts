@@ -20,6 +20,7 @@ export class ClocksController {
     );
     const visible = hasRole(principal, 'supervisor', 'dispatcher', 'assessor', 'admin') || clocks.some((c) => c.unitId === principal.unitId);
     if (clocks.length === 0 || !visible) throw Problems.notFound('This case');
-    return { caseId, clocks };
+    const [supervision] = await this.runtime.dataSource.query('SELECT level, since FROM case_supervision WHERE case_id = $1', [caseId]);
+    return { caseId, supervisionLevel: supervision?.level ?? 'department', supervisionLevelSince: supervision?.since ?? null, clocks };
   }
 }

@@ -1,4 +1,4 @@
-import { newEvent, SlaLightChanged } from '@duban/contracts';
+import { AnyEnvelope, newEvent, SlaLightChanged, SupervisionEscalated } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -25,6 +25,8 @@ export interface SweeperOptions {
   now?: () => Date;
   batchSize?: number;
   pollMs?: number;
+  /** Stages whose red light makes a department-level case organisation-level (the first stages). */
+  escalateStages?: readonly string[];
   /** Called with how late each timer fired (ms), for the metrics. */
   onFired?: (latenessMs: number) => void;
 }
@@ -75,6 +77,27 @@ export class TimerSweeper {
       if (breached.length > 0) {
         await tx.query(`UPDATE sla_clocks SET state = 'breached' WHERE id = ANY($1::uuid[]) AND state = 'running'`, [breached]);
       }
+      // Open at the limit of a first stage: the case becomes organisation-level, once.
+      const escalating = fired.filter((t) => t.light === 'red' && (this.options.escalateStages ?? []).includes(t.stage));
+      const escalated: AnyEnvelope[] = [];
+      for (const t of escalating) {
+        const rows: { case_id: string }[] = await tx.query(
+          `INSERT INTO case_supervision (case_id, level, since, clock_id) VALUES ($1, 'organisation', $2, $3)
+           ON CONFLICT (case_id) DO UPDATE SET level = 'organisation', since = EXCLUDED.since, clock_id = EXCLUDED.clock_id
+           WHERE case_supervision.level = 'department' RETURNING case_id`,
+          [t.case_id, now, t.clock_id],
+        );
+        if (rows.length > 0) {
+          escalated.push(
+            newEvent(SupervisionEscalated, {
+              caseId: t.case_id,
+              unitId: t.unit_id,
+              occurredAt: now,
+              data: { level: 'organisation', clockId: t.clock_id, stage: t.stage, dueAt: t.due_at.toISOString() },
+            }),
+          );
+        }
+      }
       await enqueue(
         tx,
         this.options.topic,
@@ -94,6 +117,7 @@ export class TimerSweeper {
           }),
         ),
       );
+      await enqueue(tx, this.options.topic, escalated);
       for (const t of fired) this.options.onFired?.(now.getTime() - t.fire_at.getTime());
       return fired.length;
     });

@@ -63,6 +63,8 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
       return { change: {}, summary: `Put under supervision by ${d.by} (督办) until ${d.dueAt}${d.replyRequired ? ', reply required' : ''}: ${d.reason}` };
     case 'case.supervision-replied':
       return { change: {}, summary: `${d.unitId} replied to the supervision order${d.onTime ? '' : ' (late)'}: ${d.reply}` };
+    case 'case.supervision-escalated':
+      return { change: {}, summary: `Open at the limit of stage "${d.stage}" (due ${d.dueAt}): now supervised at organisation level (升级督办)` };
     case 'case.workspace-opened':
       return { change: {}, summary: `Handling workspace opened at ${d.unitId}; waiting to be signed for` };
     case 'notification.delivered':
