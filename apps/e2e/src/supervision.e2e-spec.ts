@@ -55,4 +55,15 @@ describe('supervision orders (督办单) through the gateway', () => {
     });
     expect(view.timeline.map((t: { type: string }) => t.type)).toEqual(expect.arrayContaining(['case.supervision-ordered', 'case.supervision-replied']));
   });
+
+  it('shows cards and rectifications to supervisors and to each unit for itself only', async () => {
+    const [supervisor, handler, citizen] = await Promise.all([tokenFor('supervisor1'), tokenFor('handler-water-a'), tokenFor('citizen1')]);
+    const all = await api('/api/v1/cards', { token: supervisor });
+    expect(all.status).toBe(200);
+    expect(Array.isArray(all.body.cards)).toBe(true);
+    expect((await api('/api/v1/cards', { token: handler })).status).toBe(200);
+    expect((await api('/api/v1/cards?unitId=housing', { token: handler })).status).toBe(403);
+    expect((await api('/api/v1/rectifications', { token: citizen })).status).toBe(403);
+    expect((await api('/api/v1/rectifications?unitId=water', { token: supervisor })).status).toBe(200);
+  });
 });

@@ -6,6 +6,8 @@ import { SupervisionController } from './api/supervision.controller';
 import { LIGHTS } from './infrastructure/lights-config';
 import { SupervisionOrders1763900000340 } from './infrastructure/1763900000340-supervision-orders';
 import { SupervisionLevel1763900000350 } from './infrastructure/1763900000350-supervision-level';
+import { Cards1763900000360 } from './infrastructure/1763900000360-cards';
+import { CardsController } from './api/cards.controller';
 import { CalendarProvider } from './infrastructure/calendar-provider';
 import { HolidayYears1763900000330 } from './infrastructure/1763900000330-holiday-years';
 import { DESIGNATE_POLICY, FIRST_STAGE_POLICIES, Tier } from './domain/sla-policy';
@@ -24,14 +26,14 @@ const FIRST_STAGES: string[] = [...new Set(Object.values(FIRST_STAGE_POLICIES).m
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
     /** … orange (the unit head is warned); red is the limit itself (the supervision office). */
     ESCALATION_ORANGE_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.8 }),
   },
-  controllers: [ClocksController, CalendarsController, SupervisionController],
+  controllers: [ClocksController, CalendarsController, SupervisionController, CardsController],
   compose(runtime, config) {
     const lights: LightPolicy = { yellow: config.ESCALATION_YELLOW_AT as number, orange: config.ESCALATION_ORANGE_AT as number };
     if (!(lights.yellow < lights.orange)) throw new Error('ESCALATION_YELLOW_AT must be below ESCALATION_ORANGE_AT');

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { escalationService } from './index';
-import { startFirstStageClock } from './infrastructure/clocks';
+import { startClock, startFirstStageClock } from './infrastructure/clocks';
 import { TimerSweeper } from './infrastructure/timer-sweeper';
 
 jest.setTimeout(120_000);
@@ -87,6 +87,21 @@ describe('light timers on real PostgreSQL', () => {
     expect(levels).toEqual({ n: cases, org: cases });
     const [{ n: escalations }] = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE event_type = 'case.supervision-escalated'`);
     expect(escalations).toBe(cases);
+    // Each overdue department-level case: a yellow card for the unit; the second in a row started one rectification.
+    const cards = await db.query(`SELECT kind, count(*)::int AS n FROM unit_cards GROUP BY kind`);
+    expect(cards).toEqual([{ kind: 'yellow', n: cases }]);
+    const [{ n: rectifications }] = await db.query(`SELECT count(*)::int AS n FROM unit_rectifications WHERE unit_id = 'water' AND status = 'open'`);
+    expect(rectifications).toBe(1);
+
+    // An organisation-level case past another limit (here a supervision order's): a red card.
+    const [{ case_id: orgCase }] = await db.query(`SELECT case_id FROM case_supervision LIMIT 1`);
+    await db.transaction((tx) =>
+      startClock(tx, TOPIC, calendar, { id: 'supervision-order:test', stage: 'supervision', minutes: 60, basis: 'elapsed' }, { caseId: orgCase, unitId: 'water', tier: 'general', startedAt: now }),
+    );
+    now = new Date(now.getTime() + 2 * 3_600_000);
+    expect((await sweepAll()).reduce((a, b) => a + b, 0)).toBe(3);
+    const [red] = await db.query(`SELECT case_id, kind FROM unit_cards WHERE kind = 'red'`);
+    expect(red).toEqual({ case_id: orgCase, kind: 'red' });
   });
 
   it('reads only what is due: with 20,000 open timers and none due, the sweep touches no row', async () => {

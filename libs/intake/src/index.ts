@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
@@ -82,6 +82,7 @@ export const intakeService: DomainServiceDefinition = {
             [SupervisionOrdered.type]: project,
             [SupervisionReplied.type]: project,
             [SupervisionEscalated.type]: project,
+            [CardIssued.type]: project,
             [WorkspaceOpened.type]: project,
             [NotificationDelivered.type]: project,
           },

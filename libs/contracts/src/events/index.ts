@@ -230,6 +230,25 @@ export const SupervisionEscalated = defineEvent(
   ),
 );
 
+export const CardIssued = defineEvent(
+  'unit.card-issued',
+  1,
+  'escalation',
+  "A unit got a card for a case: yellow (黄牌) when a department-level case ran past its limit, red (红牌) when an organisation-level case did.",
+  Type.Object(
+    { cardId: Uuid, unitId: UnitCode, kind: Type.Union([Type.Literal('yellow'), Type.Literal('red')]), clockId: Uuid, stage: Type.String({ maxLength: 40 }), reason: Type.String({ maxLength: 500 }) },
+    { additionalProperties: false },
+  ),
+);
+
+export const RectificationStarted = defineEvent(
+  'unit.rectification-started',
+  1,
+  'escalation',
+  'Two consecutive yellow cards started a rectification (整改) of the unit.',
+  Type.Object({ rectificationId: Uuid, unitId: UnitCode, cardIds: Type.Array(Uuid, { maxItems: 10 }) }, { additionalProperties: false }),
+);
+
 export const WorkspaceOpened = defineEvent(
   'case.workspace-opened',
   1,
@@ -271,6 +290,8 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   SupervisionOrdered,
   SupervisionReplied,
   SupervisionEscalated,
+  CardIssued,
+  RectificationStarted,
   WorkspaceOpened,
   NotificationDelivered,
 ];

@@ -1,4 +1,6 @@
-import { AnyEnvelope, newEvent, SlaLightChanged, SupervisionEscalated } from '@duban/contracts';
+import { AnyEnvelope, CardIssued, newEvent, RectificationStarted, SlaLightChanged, SupervisionEscalated } from '@duban/contracts';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { enqueue } from '@duban/messaging';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -77,10 +79,13 @@ export class TimerSweeper {
       if (breached.length > 0) {
         await tx.query(`UPDATE sla_clocks SET state = 'breached' WHERE id = ANY($1::uuid[]) AND state = 'running'`, [breached]);
       }
-      // Open at the limit of a first stage: the case becomes organisation-level, once.
-      const escalating = fired.filter((t) => t.light === 'red' && (this.options.escalateStages ?? []).includes(t.stage));
       const escalated: AnyEnvelope[] = [];
-      for (const t of escalating) {
+      for (const t of fired.filter((f) => f.light === 'red')) {
+        // A card for the unit: red when the case was organisation-level already, else yellow.
+        const [level] = await tx.query('SELECT level FROM case_supervision WHERE case_id = $1', [t.case_id]);
+        escalated.push(...(await this.card(tx, t, level?.level === 'organisation' ? 'red' : 'yellow', now)));
+        // Open at the limit of a first stage: the case becomes organisation-level, once.
+        if (!(this.options.escalateStages ?? []).includes(t.stage)) continue;
         const rows: { case_id: string }[] = await tx.query(
           `INSERT INTO case_supervision (case_id, level, since, clock_id) VALUES ($1, 'organisation', $2, $3)
            ON CONFLICT (case_id) DO UPDATE SET level = 'organisation', since = EXCLUDED.since, clock_id = EXCLUDED.clock_id
@@ -121,6 +126,39 @@ export class TimerSweeper {
       for (const t of fired) this.options.onFired?.(now.getTime() - t.fire_at.getTime());
       return fired.length;
     });
+  }
+
+  /** Issues a card, and starts a rectification after two consecutive yellow cards when none is open. */
+  private async card(tx: EntityManager, t: DueTimer, kind: 'yellow' | 'red', now: Date): Promise<AnyEnvelope[]> {
+    const cardId = randomUUID();
+    const reason = kind === 'red' ? `organisation-level case past its ${t.stage} limit` : `case past its ${t.stage} limit`;
+    await tx.query(`INSERT INTO unit_cards (id, unit_id, case_id, clock_id, kind, reason, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      cardId,
+      t.unit_id,
+      t.case_id,
+      t.clock_id,
+      kind,
+      reason,
+      now,
+    ]);
+    const events: AnyEnvelope[] = [
+      newEvent(CardIssued, { caseId: t.case_id, unitId: t.unit_id, occurredAt: now, data: { cardId, unitId: t.unit_id, kind, clockId: t.clock_id, stage: t.stage, reason } }),
+    ];
+    if (kind !== 'yellow') return events;
+    const last: { id: string; kind: string }[] = await tx.query('SELECT id, kind FROM unit_cards WHERE unit_id = $1 ORDER BY seq DESC LIMIT 2', [t.unit_id]);
+    if (last.length < 2 || last.some((c) => c.kind !== 'yellow')) return events;
+    const rectificationId = randomUUID();
+    const started: unknown[] = await tx.query(
+      `INSERT INTO unit_rectifications (id, unit_id, started_at, reason, card_ids) VALUES ($1, $2, $3, 'two consecutive yellow cards', $4::uuid[])
+       ON CONFLICT (unit_id) WHERE status = 'open' DO NOTHING RETURNING id`,
+      [rectificationId, t.unit_id, now, last.map((c) => c.id)],
+    );
+    if (started.length > 0) {
+      events.push(
+        newEvent(RectificationStarted, { caseId: t.case_id, unitId: t.unit_id, occurredAt: now, data: { rectificationId, unitId: t.unit_id, cardIds: last.map((c) => c.id) } }),
+      );
+    }
+    return events;
   }
 
   /** When the next unfired timer is due (null: none). */

@@ -65,6 +65,8 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
       return { change: {}, summary: `${d.unitId} replied to the supervision order${d.onTime ? '' : ' (late)'}: ${d.reply}` };
     case 'case.supervision-escalated':
       return { change: {}, summary: `Open at the limit of stage "${d.stage}" (due ${d.dueAt}): now supervised at organisation level (升级督办)` };
+    case 'unit.card-issued':
+      return { change: {}, summary: `${d.unitId} got a ${d.kind} card (${d.kind === 'red' ? '红牌' : '黄牌'}): ${d.reason}` };
     case 'case.workspace-opened':
       return { change: {}, summary: `Handling workspace opened at ${d.unitId}; waiting to be signed for` };
     case 'notification.delivered':
