@@ -7,3 +7,24 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ran
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** The pause of a background loop, which `wake()` cuts short (new work arrived, or the loop stops). */
+export class WakeableSleep {
+  private wakeUp?: () => void;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+}

@@ -2,7 +2,7 @@ import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AnyEnvelope } from '@duban/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { backoffDelay } from './backoff';
+import { backoffDelay, WakeableSleep } from './backoff';
 import { MessageTransport, OutgoingMessage } from './port';
 
 /**
@@ -55,7 +55,7 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private readonly pause = new WakeableSleep();
   private lastCleanup = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
@@ -75,7 +75,7 @@ export class OutboxRelay {
 
   /** Called after a transaction that enqueued events commits, to publish without waiting for the next poll. */
   wake(): void {
-    this.wakeUp?.();
+    this.pause.wake();
   }
 
   /** Finishes the batch in flight, publishes what is left, then stops. */
@@ -119,16 +119,9 @@ export class OutboxRelay {
   }
 
   private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
+    return this.pause.sleep(ms);
   }
+
 
   /** Returns how many rows it published. */
   async publishBatch(): Promise<number> {

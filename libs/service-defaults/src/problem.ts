@@ -34,6 +34,9 @@ export class HttpProblem extends Error {
 export const Problems = {
   validation: (errors: FieldError[]) =>
     new HttpProblem(400, 'validation', 'Your request is not valid.', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), errors),
+  /** A 400 naming one field (JSON pointer `/name`). */
+  field: (name: string, detail: string) =>
+    new HttpProblem(400, 'validation', 'Your request is not valid.', `${name}: ${detail}`, [{ pointer: `/${name}`, field: name, detail }]),
   unauthenticated: (detail: string) => new HttpProblem(401, 'unauthenticated', 'Authentication is required.', detail),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'You may not do this.', detail),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found.', `${what} does not exist or is not visible to you.`),

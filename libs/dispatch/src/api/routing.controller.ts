@@ -20,7 +20,7 @@ function requireRole(principal: Principal, what: string, ...roles: Parameters<ty
   if (!hasRole(principal, ...roles)) throw Problems.forbidden(`Only ${roles.join(', ')} ${what}.`);
 }
 
-const field = (name: string, detail: string) => Problems.validation([{ pointer: `/${name}`, field: name, detail }]);
+const field = Problems.field;
 
 /** Routing as data: jurisdictions, versioned routing rules, a dry-run preview, and the absence calendar. */
 @Controller('api/v1')
@@ -95,14 +95,17 @@ export class RoutingController {
       { ...DEFAULT_LEARNING, reference: Date.now() },
     );
     const { districts, ranks } = await this.repository.routingReference();
+    // One read of the active rules serves every cell (the rule book indexes them by category).
+    const active = await this.repository.listRules({});
+    const rules = new RuleBook(active);
+    const byId = new Map(active.map((r) => [r.id, r]));
     const suggestions = [];
     for (const cell of cells) {
       // What the rules decide there today, against who really handled the cases there.
-      const rules = new RuleBook(await this.repository.rulesFor(this.repository.db, cell.category));
       const today = rules.match(cell.category, resolvePlace({ district: cell.districtId }, districts, ranks));
       if (today?.unitId === cell.unit || cell.weight(cell.unit) - (today ? cell.weight(today.unitId) : 0) < DEFAULT_LEARNING.minGain) continue;
       const id = ruleId(cell.category, cell.districtId);
-      const existing = (await this.repository.ruleVersions(this.repository.db, id)).find((v) => v.active);
+      const existing = byId.get(id);
       suggestions.push({
         id,
         category: cell.category,

@@ -99,7 +99,7 @@ export class Dispatcher {
       const { current, dispatchCase } = await this.current(tx, caseId, principal);
       const unit = await this.unit(tx, body.unitId, '/unitId');
       if (unit.id === current.unitId && (!body.assignee || body.assignee === current.assignee)) {
-        throw Problems.validation([{ pointer: '/unitId', field: 'unitId', detail: 'the case is already with this unit and person' }]);
+        throw Problems.field('unitId', 'the case is already with this unit and person');
       }
       const decision = await this.personIn(tx, unit, dispatchCase.category, body.assignee, 'reassignment', `reassigned by ${principal.username}: ${body.reason}`);
       await this.repository.endAssignment(tx, current.id, 'reassigned', principal.username);
@@ -117,7 +117,7 @@ export class Dispatcher {
       if (current.via !== 'coordinator') throw Problems.conflict('The case is not waiting in the coordinator queue; reassign it instead.');
       const unit = await this.unit(tx, body.unitId, '/unitId');
       if (unit.id === COORDINATOR_UNIT) {
-        throw Problems.validation([{ pointer: '/unitId', field: 'unitId', detail: 'designate a unit other than the coordinator' }]);
+        throw Problems.field('unitId', 'designate a unit other than the coordinator');
       }
       const decision = await this.personIn(tx, unit, dispatchCase.category, undefined, 'designation', `lead unit designated by ${principal.username}: ${body.reason}`);
       await this.repository.endAssignment(tx, current.id, 'designated', principal.username);
@@ -157,7 +157,7 @@ export class Dispatcher {
     const rule = { id: via, version: 1 };
     if (named) {
       if (!posts.some((p) => p.username === named)) {
-        throw Problems.validation([{ pointer: '/assignee', field: 'assignee', detail: `${named} holds no post in ${unit.id}` }]);
+        throw Problems.field('assignee', `${named} holds no post in ${unit.id}`);
       }
       return { unit, assignee: named, rule, reason: `${reason} → ${unit.nameEn} (${named})`, via };
     }

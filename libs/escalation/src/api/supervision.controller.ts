@@ -33,14 +33,14 @@ export class SupervisionController {
     const now = new Date();
     const due = new Date(body.dueAt);
     if (!(due.getTime() > now.getTime() + 60_000)) {
-      throw Problems.validation([{ pointer: '/dueAt', field: 'dueAt', detail: 'must lie in the future (at least a minute from now)' }]);
+      throw Problems.field('dueAt', 'must lie in the future (at least a minute from now)');
     }
-    if (due.getTime() - now.getTime() > 366 * 86_400_000) throw Problems.validation([{ pointer: '/dueAt', field: 'dueAt', detail: 'must lie within a year' }]);
+    if (due.getTime() - now.getTime() > 366 * 86_400_000) throw Problems.field('dueAt', 'must lie within a year');
     const calendar = await this.calendars.current();
     const id = randomUUID();
     await this.runtime.dataSource.transaction(async (tx) => {
       const [unit] = await tx.query('SELECT unit_id FROM case_units WHERE case_id = $1 FOR UPDATE', [body.caseId]);
-      if (!unit) throw Problems.validation([{ pointer: '/caseId', field: 'caseId', detail: 'no assigned case has this id' }]);
+      if (!unit) throw Problems.field('caseId', 'no assigned case has this id');
       const [tier] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [body.caseId]);
       // The order's limit is the supervisor's exact due time (elapsed), with its own lights.
       const policy = { id: `supervision-order:${id}`.slice(0, 100), stage: 'supervision' as const, minutes: (due.getTime() - now.getTime()) / 60_000, basis: 'elapsed' as const };
@@ -65,8 +65,8 @@ export class SupervisionController {
 
   @Get()
   async list(@Query('caseId') caseId: string | undefined, @Query('status') status: string | undefined, @CurrentPrincipal() principal: Principal) {
-    if (status !== undefined && status !== 'open' && status !== 'replied') throw Problems.validation([{ pointer: '/status', field: 'status', detail: 'must be open or replied' }]);
-    if (caseId !== undefined && !/^[0-9a-f-]{36}$/i.test(caseId)) throw Problems.validation([{ pointer: '/caseId', field: 'caseId', detail: 'must be a case id' }]);
+    if (status !== undefined && status !== 'open' && status !== 'replied') throw Problems.field('status', 'must be open or replied');
+    if (caseId !== undefined && !/^[0-9a-f-]{36}$/i.test(caseId)) throw Problems.field('caseId', 'must be a case id');
     const everyone = hasRole(principal, 'supervisor', 'dispatcher', 'assessor', 'admin');
     const orders = await this.runtime.dataSource.query(
       `SELECT ${ORDER_COLUMNS} FROM supervision_orders

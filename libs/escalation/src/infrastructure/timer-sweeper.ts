@@ -1,7 +1,7 @@
 import { AnyEnvelope, CardIssued, newEvent, RectificationStarted, SlaLightChanged, SupervisionEscalated } from '@duban/contracts';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { enqueue } from '@duban/messaging';
+import { enqueue, WakeableSleep } from '@duban/messaging';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 
@@ -43,7 +43,7 @@ export interface SweeperOptions {
 export class TimerSweeper {
   private running = false;
   private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private readonly pause = new WakeableSleep();
   private readonly now: () => Date;
 
   constructor(private readonly options: SweeperOptions) {
@@ -58,7 +58,7 @@ export class TimerSweeper {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.pause.wake();
     await this.loop;
   }
 
@@ -80,10 +80,15 @@ export class TimerSweeper {
         await tx.query(`UPDATE sla_clocks SET state = 'breached' WHERE id = ANY($1::uuid[]) AND state = 'running'`, [breached]);
       }
       const escalated: AnyEnvelope[] = [];
-      for (const t of fired.filter((f) => f.light === 'red')) {
+      const reds = fired.filter((f) => f.light === 'red');
+      // The supervision level of every case turning red, in one read; escalations below add to it.
+      const levels: { case_id: string }[] = reds.length
+        ? await tx.query(`SELECT case_id FROM case_supervision WHERE case_id = ANY($1::uuid[]) AND level = 'organisation'`, [reds.map((t) => t.case_id)])
+        : [];
+      const organisationLevel = new Set(levels.map((l) => l.case_id));
+      for (const t of reds) {
         // A card for the unit: red when the case was organisation-level already, else yellow.
-        const [level] = await tx.query('SELECT level FROM case_supervision WHERE case_id = $1', [t.case_id]);
-        escalated.push(...(await this.card(tx, t, level?.level === 'organisation' ? 'red' : 'yellow', now)));
+        escalated.push(...(await this.card(tx, t, organisationLevel.has(t.case_id) ? 'red' : 'yellow', now)));
         // Open at the limit of a first stage: the case becomes organisation-level, once.
         if (!(this.options.escalateStages ?? []).includes(t.stage)) continue;
         const rows: { case_id: string }[] = await tx.query(
@@ -92,6 +97,7 @@ export class TimerSweeper {
            WHERE case_supervision.level = 'department' RETURNING case_id`,
           [t.case_id, now, t.clock_id],
         );
+        organisationLevel.add(t.case_id);
         if (rows.length > 0) {
           escalated.push(
             newEvent(SupervisionEscalated, {
@@ -180,13 +186,7 @@ export class TimerSweeper {
       } catch (error) {
         this.options.logger.warn({ err: error }, 'timer sweep failed; will retry');
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.pause.sleep(wait);
     }
   }
 }

@@ -8,7 +8,7 @@ import { ImportFormat, missingColumns, unknownColumns } from '../domain/import-f
 
 export const MAX_IMPORT_ROWS = 100_000;
 const idPipe = () => new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This import') });
-const field = (name: string, detail: string) => Problems.validation([{ pointer: `/${name}`, field: name, detail }]);
+const field = Problems.field;
 
 function csvCell(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value);

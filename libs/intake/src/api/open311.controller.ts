@@ -19,7 +19,7 @@ const DAY = 86_400_000;
 const MAX_REQUESTS = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const field = (name: string, detail: string) => Problems.validation([{ pointer: `/${name}`, field: name, detail }]);
+const field = Problems.field;
 const notFound = (what: string) => Problems.notFound(what);
 
 /**

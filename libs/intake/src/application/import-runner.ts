@@ -1,4 +1,5 @@
 import { FieldError } from '@duban/contracts';
+import { WakeableSleep } from '@duban/messaging';
 import { HttpProblem, ServiceRuntime, Worker } from '@duban/service-defaults';
 import { parse } from 'csv-parse/sync';
 import { createHash } from 'node:crypto';
@@ -51,7 +52,7 @@ interface Job {
 export class ImportRunner implements Worker {
   private running = false;
   private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private readonly pause = new WakeableSleep();
 
   constructor(
     private readonly runtime: ServiceRuntime,
@@ -68,12 +69,12 @@ export class ImportRunner implements Worker {
 
   /** A new upload: look now rather than at the next poll. */
   wake(): void {
-    this.wakeUp?.();
+    this.pause.wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.pause.wake();
     await this.loop;
   }
 
@@ -85,13 +86,7 @@ export class ImportRunner implements Worker {
       } catch (error) {
         this.runtime.logger.warn({ err: error }, 'import step failed; will retry');
       }
-      if (!worked) await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.idleMs ?? 1000);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (!worked) await this.pause.sleep(this.options.idleMs ?? 1000);
     }
   }
 
