@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { distinct, eventually, stack, tokenFor } from '@duban/testing';
+import { distinct, eventually, lacking, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(240_000);
 
 const ROOT = resolve(__dirname, '../../..');
 const STACK_DIR = process.env.DUBAN_STACK_DIR ?? join(ROOT, '.duban', 'stack');
-const EXPECTED = ['case.assigned', 'case.received', 'case.workspace-opened', 'notification.delivered', 'sla.clock-started'];
+// Two clocks per assignment: the first stage (accept/start) and the result stage (complete/result).
+const EXPECTED = ['case.assigned', 'case.received', 'case.workspace-opened', 'notification.delivered', 'sla.clock-started', 'sla.clock-started'];
 
 function pidOf(name: string): number {
   return Number(readFileSync(join(STACK_DIR, 'pids', `${name}.pid`), 'utf8').split(' ')[0]);
@@ -34,13 +35,12 @@ async function expectCarriedOn(ids: string[], token: string): Promise<void> {
         for (const id of [...missing.keys()]) {
           const r = await fetch(`${stack.gatewayUrl}/api/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
           const c = (await r.json()) as { status: string; timeline: { type: string }[] };
-          const seen = new Set(c.timeline.map((t) => t.type));
-          const lacking = EXPECTED.filter((t) => !seen.has(t));
-          if (lacking.length === 0) {
+          const absent = lacking(EXPECTED, c.timeline.map((t) => t.type));
+          if (absent.length === 0) {
             expect(c.status).toBe('assigned');
             expect(c.timeline.map((t) => t.type).sort()).toEqual(EXPECTED);
             missing.delete(id);
-          } else missing.set(id, lacking);
+          } else missing.set(id, absent);
         }
         return missing.size === 0 ? true : undefined;
       },
@@ -48,7 +48,7 @@ async function expectCarriedOn(ids: string[], token: string): Promise<void> {
       500,
     );
   } catch (error) {
-    const report = [...missing].map(([id, lacking]) => `${id} lacks ${lacking.join(', ')}`).join('; ');
+    const report = [...missing].map(([id, absent]) => `${id} lacks ${absent.join(', ')}`).join('; ');
     throw new Error(`${(error as Error).message}; ${missing.size} of ${ids.length} cases did not carry on: ${report}`);
   }
   const handler = await tokenFor('handler-housing-a');

@@ -70,7 +70,9 @@ describe('one case through all six services', () => {
       const done = ['case.assigned', 'sla.clock-started', 'case.workspace-opened', 'notification.delivered'].every((t) =>
         types.includes(t),
       );
-      return done ? (r.body as CaseView) : undefined;
+      // Two clocks start with the assignment: the first response (accept) and the result (complete).
+      const clocks = types.filter((t) => t === 'sla.clock-started').length;
+      return done && clocks === 2 ? (r.body as CaseView) : undefined;
     });
     expect(view.status).toBe('assigned');
     expect(view.unitId).toBe('housing');
@@ -199,7 +201,8 @@ describe('one case through all six services', () => {
     const retimed = await eventually(async () => {
       const r = await api(`/api/v1/cases/${id}`, { token: citizen });
       const clocks = (r.body as CaseView).timeline.filter((t) => t.type === 'sla.clock-started');
-      return clocks.length === 2 ? (r.body as CaseView) : undefined;
+      // Both clocks of the assignment, then both again on the immediate tier's limits.
+      return clocks.length === 4 ? (r.body as CaseView) : undefined;
     });
     expect(retimed.deadline).not.toBe(first.deadline);
     expect(retimed.timeline.find((t) => t.type === 'case.reclassified')!.summary).toContain('Live cable exposed');

@@ -15,6 +15,8 @@ export const GatewayConfig = Type.Object({
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 52_428_800, default: 1_048_576 }),
   /** Largest CSV file accepted for a bulk import (POST /api/v1/imports); intake has the same setting. */
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 104_857_600, default: 16_777_216 }),
+  /** Largest attachment (POST /api/v1/workspaces/{caseId}/attachments); collaboration has the same setting. */
+  ATTACHMENT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 104_857_600, default: 10_485_760 }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
   INTAKE_URL: Url(8081, 'intake'),
   DISPATCH_URL: Url(8082, 'dispatch'),
@@ -68,6 +70,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
       fastify.post('/api/v1/imports', { bodyLimit: config.IMPORT_MAX_BYTES }, proxy);
+      fastify.post('/api/v1/workspaces/:caseId/attachments', { bodyLimit: config.ATTACHMENT_MAX_BYTES }, proxy);
       fastify.all('/api/*', proxy);
       fastify.all('/open311/*', proxy);
     },

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
@@ -84,6 +84,24 @@ export const intakeService: DomainServiceDefinition = {
             [SupervisionEscalated.type]: project,
             [CardIssued.type]: project,
             [WorkspaceOpened.type]: project,
+            [CaseAccepted.type]: project,
+            [CaseProgressed.type]: project,
+            [CasePaused.type]: project,
+            [CaseResumed.type]: project,
+            [ResultSubmitted.type]: project,
+            [ResultRejected.type]: project,
+            [CaseResolved.type]: project,
+            [AssistRequested.type]: project,
+            [AssistExtensionRequested.type]: project,
+            [AssistExtensionDecided.type]: project,
+            [AssistReplied.type]: project,
+            [AssistDeclined.type]: project,
+            [AssistReminded.type]: project,
+            [AssistCancelled.type]: project,
+            [CosignRequested.type]: project,
+            [CosignDecided.type]: project,
+            [CaseCosigned.type]: project,
+            [TaskForceFormed.type]: project,
             [NotificationDelivered.type]: project,
           },
         },

@@ -89,3 +89,17 @@ export async function api<T = any>( // eslint-disable-line @typescript-eslint/no
 export function distinct(text: string): string {
   return `${text} (test ${randomBytes(16).toString('hex')})`;
 }
+
+/**
+ * What `expected` holds that `actual` does not, counting repeats (a multiset difference):
+ * `lacking(['a', 'b', 'b'], ['b', 'a'])` is `['b']`.
+ */
+export function lacking(expected: readonly string[], actual: readonly string[]): string[] {
+  const left = new Map<string, number>();
+  for (const a of actual) left.set(a, (left.get(a) ?? 0) + 1);
+  return expected.filter((e) => {
+    const n = left.get(e) ?? 0;
+    if (n > 0) left.set(e, n - 1);
+    return n === 0;
+  });
+}

@@ -19,13 +19,23 @@ describe('case view', () => {
     expect(summary).toBe('Assigned to Water Bureau (handler-water-a): rule water.leak v1');
   });
 
-  it('takes the deadline from a started clock', () => {
-    const { change } = describeEvent({
-      ...base,
-      type: 'sla.clock-started',
-      source: 'escalation',
-      data: { stage: 'accept', policy: 'general.accept.4wh', dueAt: '2025-03-04T05:00:00.000Z' },
+  it("takes the deadline from the result clock; other limits only show on the timeline", () => {
+    const clock = (stage: string) =>
+      describeEvent({ ...base, type: 'sla.clock-started', source: 'escalation', data: { stage, policy: 'x', dueAt: '2025-03-04T05:00:00.000Z' } }).change;
+    expect(clock('complete')).toEqual({ deadline: '2025-03-04T05:00:00.000Z' });
+    expect(clock('solution')).toEqual({ deadline: '2025-03-04T05:00:00.000Z' });
+    expect(clock('accept')).toEqual({});
+    expect(clock('assist')).toEqual({});
+  });
+
+  it('moves the status with the sign-for and the accepted result', () => {
+    expect(describeEvent({ ...base, type: 'case.accepted', source: 'collaboration', data: { unitId: 'water', by: 'li' } })).toEqual({
+      change: { status: 'in-progress' },
+      summary: 'Signed for (签收) by water (li)',
     });
-    expect(change).toEqual({ deadline: '2025-03-04T05:00:00.000Z' });
+    expect(describeEvent({ ...base, type: 'case.resolved', source: 'collaboration', data: { unitId: 'water', reviewedBy: 'op' } }).change).toEqual({ status: 'resolved' });
+    expect(describeEvent({ ...base, type: 'case.progressed', source: 'collaboration', data: { unitId: 'water', by: 'li', text: 'x'.repeat(300), attachments: [{}, {}] } }).summary).toMatch(
+      /^Progress note by water \(li\) with 2 attachments: x{199}…$/,
+    );
   });
 });

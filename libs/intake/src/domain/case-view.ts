@@ -21,6 +21,16 @@ export function laterStatus(current: CaseStatus, candidate: CaseStatus | undefin
 
 type Data = Record<string, unknown>;
 
+const RESULT_STAGES = ['result', 'complete', 'solution'];
+const clip = (text: unknown, max = 200) => {
+  const s = String(text ?? '');
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+};
+const count = (list: unknown, noun: string, suffix = '') => {
+  const n = Array.isArray(list) ? list.length : 0;
+  return n === 0 ? '' : ` with ${n} ${noun}${n === 1 ? '' : 's'}${suffix}`;
+};
+
 const ASSIGNED_VIA: Record<string, string> = {
   reroute: 'Re-routed to',
   coordinator: 'Sent to the coordinator queue of',
@@ -48,7 +58,8 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
       return { change: {}, summary: `Lead unit designated by ${d.by}: ${d.unitName} — ${d.reason}` };
     case 'sla.clock-started':
       return {
-        change: { deadline: String(d.dueAt) },
+        // The case's deadline is its result limit; first-response, reply and order limits show on the timeline.
+        change: RESULT_STAGES.includes(String(d.stage)) ? { deadline: String(d.dueAt) } : {},
         summary: `Time limit for stage "${d.stage}" (${d.policy}) runs until ${d.dueAt}`,
       };
     case 'sla.light-changed':
@@ -69,6 +80,42 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
       return { change: {}, summary: `${d.unitId} got a ${d.kind} card (${d.kind === 'red' ? '红牌' : '黄牌'}): ${d.reason}` };
     case 'case.workspace-opened':
       return { change: {}, summary: `Handling workspace opened at ${d.unitId}; waiting to be signed for` };
+    case 'case.accepted':
+      return { change: { status: 'in-progress' }, summary: `Signed for (签收) by ${d.unitId} (${d.by})` };
+    case 'case.progressed':
+      return { change: {}, summary: `Progress note by ${d.unitId} (${d.by})${count(d.attachments, 'attachment')}: ${clip(d.text)}` };
+    case 'case.paused':
+      return { change: {}, summary: `Waiting on the reporter (time limits stopped): ${d.reason}` };
+    case 'case.resumed':
+      return { change: {}, summary: `The reporter answered; time limits run again (waited since ${d.pausedAt})` };
+    case 'case.result-submitted':
+      return { change: {}, summary: `Result submitted by ${d.unitId} (${d.by})${count(d.evidence, 'piece', ' of evidence')}: ${clip(d.summary)}` };
+    case 'case.result-rejected':
+      return { change: {}, summary: `Result rejected by ${d.by} (退回重办): ${d.reason}` };
+    case 'case.resolved':
+      return { change: { status: 'resolved' }, summary: `Resolved: the result of ${d.unitId} was accepted by ${d.reviewedBy}` };
+    case 'assist.requested':
+      return { change: {}, summary: `${d.leadUnitId} asked ${d.unitId} to cooperate (配合)${d.dueAt ? ` by ${d.dueAt}` : ` within ${d.replyWithinWorkingMinutes} working minutes`}: ${clip(d.request)}` };
+    case 'assist.extension-requested':
+      return { change: {}, summary: `${d.unitId} asked for more time until ${d.until}: ${d.reason}` };
+    case 'assist.extension-decided':
+      return { change: {}, summary: `${d.by} ${d.granted ? 'granted' : 'refused'} ${d.unitId} more time until ${d.until}${d.reason ? `: ${d.reason}` : ''}` };
+    case 'assist.replied':
+      return { change: {}, summary: `${d.unitId} replied (${d.by}): ${clip(d.reply)}` };
+    case 'assist.declined':
+      return { change: {}, summary: `${d.unitId} declined to cooperate: ${d.reason}` };
+    case 'assist.reminded':
+      return { change: {}, summary: `${d.unitId} reminded of its open request (催办 #${d.reminders})` };
+    case 'assist.cancelled':
+      return { change: {}, summary: `Request to ${d.unitId} withdrawn: ${d.reason}` };
+    case 'case.cosign-requested':
+      return { change: {}, summary: `Solution put to co-signing (会签) by ${(d.units as string[]).join(', ')}: ${clip(d.solution)}` };
+    case 'case.cosign-decided':
+      return { change: {}, summary: `${d.unitId} ${d.decision === 'approve' ? 'approved' : 'rejected'} the solution (${d.by})${d.reason ? `: ${d.reason}` : ''}` };
+    case 'case.cosigned':
+      return { change: {}, summary: `Solution co-signed by every listed unit (${(d.units as string[]).join(', ')})` };
+    case 'taskforce.formed':
+      return { change: {}, summary: `Task force (专班) "${d.name}" formed with ${(d.members as string[]).join(', ')}` };
     case 'notification.delivered':
       return { change: {}, summary: `${d.recipient} notified (${d.channel})` };
     default:

@@ -1,0 +1,83 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { AssistCancelRequest, AssistDeclineRequest, AssistExtensionDecision, AssistExtensionRequest, AssistReplyRequest, CosignDecisionRequest } from '@duban/contracts';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe } from '@duban/service-defaults';
+import { Principal } from '@duban/auth';
+import { Handling } from '../application/handling';
+import { Clock, CLOCK } from '../application/clock';
+
+const assistId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('Cooperation request') });
+const cosignId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('Co-sign round') });
+
+/** Cooperation requests (配合): the invited unit replies, declines or asks for time; the lead unit decides, reminds or cancels. */
+@Controller('api/v1/assists')
+@UseGuards(BearerAuthGuard)
+export class AssistsController {
+  constructor(
+    @Inject(Handling) private readonly handling: Handling,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The requests addressed to the caller's unit, open first. */
+  @Get()
+  mine(@CurrentPrincipal() principal: Principal) {
+    return this.handling.assistsForMyUnit(principal);
+  }
+
+  @Post(':id/reply')
+  @HttpCode(200)
+  reply(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistReplyRequest)) body: AssistReplyRequest, @CurrentPrincipal() principal: Principal) {
+    return this.handling.replyAssist(principal, id, body, this.clock.now());
+  }
+
+  @Post(':id/decline')
+  @HttpCode(200)
+  decline(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistDeclineRequest)) body: AssistDeclineRequest, @CurrentPrincipal() principal: Principal) {
+    return this.handling.declineAssist(principal, id, body.reason, this.clock.now());
+  }
+
+  @Post(':id/extension')
+  @HttpCode(200)
+  askExtension(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistExtensionRequest)) body: AssistExtensionRequest, @CurrentPrincipal() principal: Principal) {
+    return this.handling.askExtension(principal, id, body, this.clock.now());
+  }
+
+  @Post(':id/extension/decision')
+  @HttpCode(200)
+  decideExtension(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistExtensionDecision)) body: AssistExtensionDecision, @CurrentPrincipal() principal: Principal) {
+    return this.handling.decideExtension(principal, id, body, this.clock.now());
+  }
+
+  @Post(':id/remind')
+  @HttpCode(200)
+  remind(@Param('id', assistId) id: string, @CurrentPrincipal() principal: Principal) {
+    return this.handling.remind(principal, id, this.clock.now());
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistCancelRequest)) body: AssistCancelRequest, @CurrentPrincipal() principal: Principal) {
+    return this.handling.cancelAssist(principal, id, body.reason, this.clock.now());
+  }
+}
+
+/** Co-sign rounds (会签): each listed unit approves or rejects, with a reason, once. */
+@Controller('api/v1/cosigns')
+@UseGuards(BearerAuthGuard)
+export class CosignsController {
+  constructor(
+    @Inject(Handling) private readonly handling: Handling,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Rounds in which the caller's unit still has to decide. */
+  @Get()
+  pending(@CurrentPrincipal() principal: Principal) {
+    return this.handling.cosignsForMyUnit(principal);
+  }
+
+  @Post(':id/decision')
+  @HttpCode(200)
+  decide(@Param('id', cosignId) id: string, @Body(new SchemaPipe(CosignDecisionRequest)) body: CosignDecisionRequest, @CurrentPrincipal() principal: Principal) {
+    return this.handling.decideCosign(principal, id, body, this.clock.now());
+  }
+}
