@@ -1,4 +1,26 @@
-import { CaseAssigned, CaseLeadDesignated, CaseReclassified, EventOf, topicOf } from '@duban/contracts';
+import {
+  AssistCancelled,
+  AssistDeclined,
+  AssistExtensionDecided,
+  AssistReplied,
+  AssistRequested,
+  CaseAccepted,
+  CaseAssigned,
+  CaseCosigned,
+  CaseLeadDesignated,
+  CasePaused,
+  CaseReclassified,
+  CaseResumed,
+  EventOf,
+  ResultRejected,
+  ResultSubmitted,
+  topicOf,
+} from '@duban/contracts';
+import { enqueue } from '@duban/messaging';
+import { issueCard } from './infrastructure/cards';
+import { StagesAndPauses1763900000370 } from './infrastructure/1763900000370-stages-and-pauses';
+import { UnitCalendars1763900000380 } from './infrastructure/1763900000380-unit-calendars';
+import { TimerVacuum1763900000390 } from './infrastructure/1763900000390-timer-vacuum';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { ClocksController } from './api/clocks.controller';
 import { CalendarsController } from './api/calendars.controller';
@@ -8,32 +30,31 @@ import { SupervisionOrders1763900000340 } from './infrastructure/1763900000340-s
 import { SupervisionLevel1763900000350 } from './infrastructure/1763900000350-supervision-level';
 import { Cards1763900000360 } from './infrastructure/1763900000360-cards';
 import { CardsController } from './api/cards.controller';
+import { UnitCalendarsController } from './api/unit-calendars.controller';
 import { CalendarProvider } from './infrastructure/calendar-provider';
 import { HolidayYears1763900000330 } from './infrastructure/1763900000330-holiday-years';
-import { DESIGNATE_POLICY, FIRST_STAGE_POLICIES, Tier } from './domain/sla-policy';
+import { ASSIST_POLICY_ID, DESIGNATE_POLICY, FIRST_STAGE_POLICIES, FIRST_STAGES, LEAD_STAGES, RESULT_STAGE_POLICIES, RESULT_STAGES, Stage, Tier } from './domain/sla-policy';
 import { EscalationSchema1763900000300 } from './infrastructure/1763900000300-escalation-schema';
 import { CaseTiers1763900000310 } from './infrastructure/1763900000310-case-tiers';
-import { startClock, startFirstStageClock, stopTimers } from './infrastructure/clocks';
+import { meetClocks, pauseClocks, resumeClocks, startClock, startFirstStageClock, stopTimers } from './infrastructure/clocks';
 import { LightTimers1763900000320 } from './infrastructure/1763900000320-light-timers';
 import { TimerSweeper } from './infrastructure/timer-sweeper';
 import { LightPolicy } from './domain/lights';
 import { Type } from '@sinclair/typebox';
 import { hostname } from 'node:os';
 
-/** The stages a tier's first clock has; designation and supervision orders have clocks of their own. */
-const FIRST_STAGES: string[] = [...new Set(Object.values(FIRST_STAGE_POLICIES).map((p) => p.stage))];
 
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
     /** … orange (the unit head is warned); red is the limit itself (the supervision office). */
     ESCALATION_ORANGE_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.8 }),
   },
-  controllers: [ClocksController, CalendarsController, SupervisionController, CardsController],
+  controllers: [ClocksController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController],
   compose(runtime, config) {
     const lights: LightPolicy = { yellow: config.ESCALATION_YELLOW_AT as number, orange: config.ESCALATION_ORANGE_AT as number };
     if (!(lights.yellow < lights.orange)) throw new Error('ESCALATION_YELLOW_AT must be below ESCALATION_ORANGE_AT');
@@ -42,7 +63,7 @@ export const escalationService: DomainServiceDefinition = {
       topic: runtime.topic,
       logger: runtime.logger,
       name: `${hostname()}:${process.pid}`,
-      escalateStages: FIRST_STAGES,
+      escalateStages: [...LEAD_STAGES],
       onFired: (ms) => runtime.metrics.timerLateness.observe(ms / 1000),
     });
     const calendars = new CalendarProvider(runtime.dataSource);
@@ -54,12 +75,12 @@ export const escalationService: DomainServiceDefinition = {
       ],
       consumers: [
         {
-          topics: [topicOf('dispatch'), topicOf('intake')],
+          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration')],
           handlers: {
-            // An assignment starts the first stage's clock, on the tier the case has now.
+            // An assignment starts the tier's first-response and result clocks, on the unit's calendar.
             [CaseAssigned.type]: async (event, tx) => {
               const assigned = event as EventOf<typeof CaseAssigned>;
-              const calendar = await calendars.current();
+              const calendar = await calendars.forUnit(assigned.data.unitId);
               // Who is responsible now (supervision orders go to them).
               await tx.query(
                 `INSERT INTO case_units (case_id, unit_id, assignee, assigned_at) VALUES ($1, $2, $3, $4)
@@ -74,49 +95,126 @@ export const escalationService: DomainServiceDefinition = {
                 tier: (known?.tier ?? assigned.data.tier) as Tier,
                 startedAt: new Date(assigned.occurredAt),
               };
-              const running: { stage: string }[] = await tx.query(`SELECT stage FROM sla_clocks WHERE case_id = $1 AND state = 'running'`, [
-                assigned.caseId,
-              ]);
-              // The case's first-stage limit runs from its first assignment; later ones keep it.
-              if (!running.some((r) => FIRST_STAGES.includes(r.stage))) await startFirstStageClock(tx, runtime.topic, calendar, clock, lights);
+              const clocks: { stage: string; state: string }[] = await tx.query(`SELECT stage, state FROM sla_clocks WHERE case_id = $1`, [assigned.caseId]);
+              // A new lead unit must sign for the case in its turn; the case keeps its first-response limit while it runs.
+              if (!clocks.some((r) => r.state === 'running' && FIRST_STAGES.includes(r.stage as Stage))) await startFirstStageClock(tx, runtime.topic, calendar, clock, lights);
+              // The result limit runs from the first assignment, whoever leads later.
+              if (!clocks.some((r) => r.state !== 'cancelled' && RESULT_STAGES.includes(r.stage as Stage))) {
+                await startClock(tx, runtime.topic, calendar, RESULT_STAGE_POLICIES[clock.tier], clock, lights);
+              }
               // The coordinator queue has its own limit: designate the lead unit within 1 working day.
-              if (assigned.data.via === 'coordinator' && !running.some((r) => r.stage === DESIGNATE_POLICY.stage)) {
+              if (assigned.data.via === 'coordinator' && !clocks.some((r) => r.state === 'running' && r.stage === DESIGNATE_POLICY.stage)) {
                 await startClock(tx, runtime.topic, calendar, DESIGNATE_POLICY, clock, lights);
               }
             },
             // The designation meets the coordinator's limit.
             [CaseLeadDesignated.type]: async (event, tx) => {
-              const [met]: [{ id: string }[], number] = await tx.query(
-                `UPDATE sla_clocks SET state = 'met' WHERE case_id = $1 AND stage = $2 AND state = 'running' RETURNING id`,
-                [event.caseId, DESIGNATE_POLICY.stage],
-              );
-              await stopTimers(tx, met.map((m) => m.id));
+              await meetClocks(tx, event.caseId, [DESIGNATE_POLICY.stage]);
             },
-            // A new tier re-times the running clock: same start, the new tier's limit.
+            // A new tier re-times the running clocks: same start, the new tier's limits.
             [CaseReclassified.type]: async (event, tx) => {
               const reclassified = event as EventOf<typeof CaseReclassified>;
-              const calendar = await calendars.current();
               await tx.query(
                 `INSERT INTO case_tiers (case_id, tier, changed_at) VALUES ($1, $2, $3)
                  ON CONFLICT (case_id) DO UPDATE SET tier = EXCLUDED.tier, changed_at = EXCLUDED.changed_at
                  WHERE case_tiers.changed_at <= EXCLUDED.changed_at`,
                 [reclassified.caseId, reclassified.data.toTier, reclassified.occurredAt],
               );
-              // For UPDATE … RETURNING the driver answers [rows, affected count].
-              const [cancelled]: [{ id: string; unit_id: string; started_at: Date; tier: Tier }[], number] = await tx.query(
-                `UPDATE sla_clocks SET state = 'cancelled' WHERE case_id = $1 AND state = 'running' AND stage = ANY($2)
-                 RETURNING id, unit_id, started_at, tier`,
-                [reclassified.caseId, FIRST_STAGES],
-              );
-              await stopTimers(tx, cancelled.map((c) => c.id));
-              const [clock] = cancelled;
-              if (!clock) return;
-              await startFirstStageClock(tx, runtime.topic, calendar, {
-                caseId: reclassified.caseId,
-                unitId: clock.unit_id,
-                tier: reclassified.data.toTier,
-                startedAt: clock.started_at,
+              for (const [stages, policies] of [
+                [FIRST_STAGES, FIRST_STAGE_POLICIES],
+                [RESULT_STAGES, RESULT_STAGE_POLICIES],
+              ] as const) {
+                // For UPDATE … RETURNING the driver answers [rows, affected count].
+                const [cancelled]: [{ id: string; unit_id: string; started_at: Date }[], number] = await tx.query(
+                  `UPDATE sla_clocks SET state = 'cancelled' WHERE case_id = $1 AND state = 'running' AND stage = ANY($2) AND paused_at IS NULL
+                   RETURNING id, unit_id, started_at`,
+                  [reclassified.caseId, stages],
+                );
+                await stopTimers(tx, cancelled.map((c) => c.id));
+                const [clock] = cancelled;
+                if (!clock) continue;
+                await startClock(tx, runtime.topic, await calendars.forUnit(clock.unit_id), policies[reclassified.data.toTier], {
+                  caseId: reclassified.caseId,
+                  unitId: clock.unit_id,
+                  tier: reclassified.data.toTier,
+                  startedAt: clock.started_at,
+                }, lights);
+              }
+            },
+            // 签收 meets the first-response limit.
+            [CaseAccepted.type]: async (event, tx) => {
+              await meetClocks(tx, event.caseId, FIRST_STAGES);
+            },
+            // A result meets the result limit (and a complex case's solution limit, if no solution was co-signed before).
+            [ResultSubmitted.type]: async (event, tx) => {
+              await meetClocks(tx, event.caseId, RESULT_STAGES);
+            },
+            [CaseCosigned.type]: async (event, tx) => {
+              await meetClocks(tx, event.caseId, ['solution']);
+            },
+            // 退回重办: a yellow card for the unit, and the tier's result limit again from the rejection.
+            [ResultRejected.type]: async (event, tx) => {
+              const rejected = event as EventOf<typeof ResultRejected>;
+              const at = new Date(rejected.occurredAt);
+              const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [rejected.caseId]);
+              const [last] = await tx.query(`SELECT tier FROM sla_clocks WHERE case_id = $1 ORDER BY started_at DESC LIMIT 1`, [rejected.caseId]);
+              const tier = (known?.tier ?? last?.tier ?? 'general') as Tier;
+              const policy = RESULT_STAGE_POLICIES[tier];
+              const events = await issueCard(tx, { caseId: rejected.caseId, unitId: rejected.data.unitId, clockId: null, stage: policy.stage, kind: 'yellow', reason: `result rejected: ${rejected.data.reason}`.slice(0, 500) }, at);
+              await enqueue(tx, runtime.topic, events);
+              await meetClocks(tx, rejected.caseId, RESULT_STAGES, {}, 'cancelled');
+              await startClock(tx, runtime.topic, await calendars.forUnit(rejected.data.unitId), { ...policy, id: `${policy.id}.rework` }, { caseId: rejected.caseId, unitId: rejected.data.unitId, tier, startedAt: at }, lights);
+            },
+            // The lead unit's limits stop while the case waits on the reporter, and run on with what was left.
+            [CasePaused.type]: async (event, tx) => {
+              await pauseClocks(tx, event.caseId, LEAD_STAGES, new Date(event.occurredAt), (unit) => calendars.forUnit(unit));
+            },
+            [CaseResumed.type]: async (event, tx) => {
+              await resumeClocks(tx, runtime.topic, event.caseId, new Date(event.occurredAt), (unit) => calendars.forUnit(unit));
+            },
+            // A cooperating unit's reply limit: the lead's deadline, or 4 working hours on the cooperating unit's calendar.
+            [AssistRequested.type]: async (event, tx) => {
+              const requested = event as EventOf<typeof AssistRequested>;
+              const at = new Date(requested.occurredAt);
+              const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [requested.caseId]);
+              const policy = requested.data.dueAt
+                ? { id: `${ASSIST_POLICY_ID}.deadline`, stage: 'assist' as const, minutes: Math.max(1, (new Date(requested.data.dueAt).getTime() - at.getTime()) / 60_000), basis: 'elapsed' as const }
+                : { id: `${ASSIST_POLICY_ID}.${requested.data.replyWithinWorkingMinutes}wm`, stage: 'assist' as const, minutes: requested.data.replyWithinWorkingMinutes, basis: 'working' as const };
+              await startClock(tx, runtime.topic, await calendars.forUnit(requested.data.unitId), policy, {
+                caseId: requested.caseId,
+                unitId: requested.data.unitId,
+                tier: (known?.tier ?? 'general') as Tier,
+                startedAt: at,
+                ref: requested.data.assistId,
               }, lights);
+            },
+            // More time granted: the reply limit moves to the agreed date.
+            [AssistExtensionDecided.type]: async (event, tx) => {
+              const decided = event as EventOf<typeof AssistExtensionDecided>;
+              if (!decided.data.granted) return;
+              const at = new Date(decided.occurredAt);
+              const [old]: [{ id: string; tier: Tier }[], number] = await tx.query(
+                `UPDATE sla_clocks SET state = 'cancelled' WHERE ref = $1 AND state = 'running' RETURNING id, tier`,
+                [decided.data.assistId],
+              );
+              await stopTimers(tx, old.map((o) => o.id));
+              const minutes = Math.max(1, (new Date(decided.data.until).getTime() - at.getTime()) / 60_000);
+              await startClock(tx, runtime.topic, await calendars.forUnit(decided.data.unitId), { id: `${ASSIST_POLICY_ID}.extended`, stage: 'assist', minutes, basis: 'elapsed' }, {
+                caseId: decided.caseId,
+                unitId: decided.data.unitId,
+                tier: old[0]?.tier ?? 'general',
+                startedAt: at,
+                ref: decided.data.assistId,
+              }, lights);
+            },
+            [AssistReplied.type]: async (event, tx) => {
+              await meetClocks(tx, event.caseId, ['assist'], { ref: (event as EventOf<typeof AssistReplied>).data.assistId });
+            },
+            [AssistDeclined.type]: async (event, tx) => {
+              await meetClocks(tx, event.caseId, ['assist'], { ref: (event as EventOf<typeof AssistDeclined>).data.assistId });
+            },
+            [AssistCancelled.type]: async (event, tx) => {
+              await meetClocks(tx, event.caseId, ['assist'], { ref: (event as EventOf<typeof AssistCancelled>).data.assistId }, 'cancelled');
             },
           },
         },

@@ -7,14 +7,16 @@ import { hasRole, Principal } from '@duban/auth';
 export class ClocksController {
   constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
 
-  /** The time limits of a case, for its unit and for supervisors. */
+  /** The time limits of a case, for its units and for supervisors; a paused clock has no due time, only what it has left. */
   @Get(':caseId')
   async clocks(
     @Param('caseId', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') })) caseId: string,
     @CurrentPrincipal() principal: Principal,
   ) {
     const clocks: { unitId: string }[] = await this.runtime.dataSource.query(
-      `SELECT id, case_id AS "caseId", unit_id AS "unitId", stage, tier, policy, started_at AS "startedAt", due_at AS "dueAt", state
+      `SELECT id, case_id AS "caseId", unit_id AS "unitId", stage, tier, policy, basis, ref, started_at AS "startedAt",
+              CASE WHEN paused_at IS NULL THEN due_at END AS "dueAt", state, paused_at AS "pausedAt",
+              held_due::float8 AS "remainingMinutes", paused_ms::float8 / 60000 AS "pausedMinutes"
          FROM sla_clocks WHERE case_id = $1 ORDER BY started_at`,
       [caseId],
     );

@@ -4,7 +4,7 @@ import { enqueue } from '@duban/messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_LIGHTS, LightPolicy, lightTimers } from '../domain/lights';
-import { dueAt, FIRST_STAGE_POLICIES, SlaPolicy, Tier } from '../domain/sla-policy';
+import { dueAt, FIRST_STAGE_POLICIES, remaining, SlaPolicy, Tier } from '../domain/sla-policy';
 
 /** Stores the first stage's clock (a row with its due time) and announces it. */
 export function startFirstStageClock(
@@ -28,15 +28,15 @@ export async function startClock(
   topic: string,
   calendar: WorkingCalendar,
   policy: Omit<SlaPolicy, 'tier'>,
-  clock: { caseId: string; unitId: string; tier: Tier; startedAt: Date },
+  clock: { caseId: string; unitId: string; tier: Tier; startedAt: Date; ref?: string },
   lights: LightPolicy = DEFAULT_LIGHTS,
 ): Promise<string> {
   const due = dueAt(policy, clock.startedAt, calendar);
   const clockId = randomUUID();
   await tx.query(
-    `INSERT INTO sla_clocks (id, case_id, unit_id, stage, tier, policy, started_at, due_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [clockId, clock.caseId, clock.unitId, policy.stage, clock.tier, policy.id, clock.startedAt, due],
+    `INSERT INTO sla_clocks (id, case_id, unit_id, stage, tier, policy, started_at, due_at, basis, ref)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [clockId, clock.caseId, clock.unitId, policy.stage, clock.tier, policy.id, clock.startedAt, due, policy.basis, clock.ref ?? null],
   );
   // The stored due times of its light changes (red at the limit), fired by the sweepers.
   const timers = lightTimers(policy, clock.startedAt, calendar, lights);
@@ -58,8 +58,78 @@ export async function startClock(
         startedAt: clock.startedAt.toISOString(),
         dueAt: due.toISOString(),
         policy: policy.id,
+        ...(clock.ref ? { ref: clock.ref } : {}),
       },
     }),
   ]);
   return clockId;
+}
+
+/** Marks running clocks of a case met (of some stages; of one unit or one request if given) and stops their timers. */
+export async function meetClocks(tx: EntityManager, caseId: string, stages: readonly string[], only: { unitId?: string; ref?: string } = {}, state: 'met' | 'cancelled' = 'met'): Promise<number> {
+  const [met]: [{ id: string }[], number] = await tx.query(
+    `UPDATE sla_clocks SET state = $5 WHERE case_id = $1 AND state = 'running' AND stage = ANY($2)
+        AND ($3::text IS NULL OR unit_id = $3) AND ($4::uuid IS NULL OR ref = $4) RETURNING id`,
+    [caseId, stages, only.unitId ?? null, only.ref ?? null, state],
+  );
+  await stopTimers(tx, met.map((m) => m.id));
+  return met.length;
+}
+
+interface ClockRow {
+  id: string;
+  unit_id: string;
+  stage: string;
+  tier: Tier;
+  policy: string;
+  basis: SlaPolicy['basis'];
+  started_at: Date;
+  due_at: Date;
+  held_due: string | null;
+  paused_at: Date | null;
+  ref: string | null;
+}
+
+/**
+ * The case waits on the reporter: its running clocks of these stages stop. Each keeps what was
+ * left of its limit and of each unfired light timer, in its own basis, and has no due time meanwhile.
+ */
+export async function pauseClocks(tx: EntityManager, caseId: string, stages: readonly string[], at: Date, calendarOf: (unitId: string) => Promise<WorkingCalendar>): Promise<number> {
+  const clocks: ClockRow[] = await tx.query(
+    `SELECT id, unit_id, basis, due_at FROM sla_clocks WHERE case_id = $1 AND state = 'running' AND paused_at IS NULL AND stage = ANY($2) FOR UPDATE`,
+    [caseId, stages],
+  );
+  for (const c of clocks) {
+    const calendar = await calendarOf(c.unit_id);
+    await tx.query(`UPDATE sla_clocks SET paused_at = $2, held_due = $3 WHERE id = $1`, [c.id, at, remaining(c.basis, at, c.due_at, calendar)]);
+    const timers: { id: string; fire_at: Date }[] = await tx.query(`SELECT id, fire_at FROM clock_timers WHERE clock_id = $1 AND fired_at IS NULL AND fire_at IS NOT NULL FOR UPDATE`, [c.id]);
+    for (const t of timers) await tx.query(`UPDATE clock_timers SET held = $2, fire_at = NULL WHERE id = $1`, [t.id, remaining(c.basis, at, t.fire_at, calendar)]);
+  }
+  return clocks.length;
+}
+
+/** The reporter answered: paused clocks run again from `at` with what they had left; their new due times are announced. */
+export async function resumeClocks(tx: EntityManager, topic: string, caseId: string, at: Date, calendarOf: (unitId: string) => Promise<WorkingCalendar>): Promise<number> {
+  const clocks: ClockRow[] = await tx.query(
+    `SELECT id, unit_id, stage, tier, policy, basis, started_at, due_at, held_due, paused_at, ref FROM sla_clocks
+      WHERE case_id = $1 AND state = 'running' AND paused_at IS NOT NULL FOR UPDATE`,
+    [caseId],
+  );
+  for (const c of clocks) {
+    const calendar = await calendarOf(c.unit_id);
+    const due = dueAt({ minutes: Number(c.held_due ?? 0), basis: c.basis }, at, calendar);
+    const waited = Math.max(0, at.getTime() - c.paused_at!.getTime());
+    await tx.query(`UPDATE sla_clocks SET due_at = $2, paused_at = NULL, held_due = NULL, paused_ms = paused_ms + $3 WHERE id = $1`, [c.id, due, waited]);
+    const timers: { id: string; held: string }[] = await tx.query(`SELECT id, held FROM clock_timers WHERE clock_id = $1 AND fired_at IS NULL AND held IS NOT NULL FOR UPDATE`, [c.id]);
+    for (const t of timers) await tx.query(`UPDATE clock_timers SET fire_at = $2, held = NULL WHERE id = $1`, [t.id, dueAt({ minutes: Number(t.held), basis: c.basis }, at, calendar)]);
+    await enqueue(tx, topic, [
+      newEvent(SlaClockStarted, {
+        caseId,
+        unitId: c.unit_id,
+        occurredAt: at,
+        data: { clockId: c.id, stage: c.stage as never, tier: c.tier, startedAt: c.started_at.toISOString(), dueAt: due.toISOString(), policy: c.policy, ...(c.ref ? { ref: c.ref } : {}) },
+      }),
+    ]);
+  }
+  return clocks.length;
 }

@@ -1,6 +1,5 @@
-import { AnyEnvelope, CardIssued, newEvent, RectificationStarted, SlaLightChanged, SupervisionEscalated } from '@duban/contracts';
-import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { AnyEnvelope, newEvent, SlaLightChanged, SupervisionEscalated } from '@duban/contracts';
+import { issueCard } from './cards';
 import { enqueue, WakeableSleep } from '@duban/messaging';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -66,14 +65,20 @@ export class TimerSweeper {
   async sweep(): Promise<number> {
     const now = this.now();
     return this.options.dataSource.transaction(async (tx) => {
-      const [fired]: [DueTimer[], number] = await tx.query(
+      // `= ANY(ARRAY(subquery))` keeps the planner on the partial due-time index and an index
+      // lookup per claimed id whatever the table size (a join to the subquery chose a
+      // sequential scan on small tables; docs/benchmarks.md, timers).
+      const [claimed]: [DueTimer[], number] = await tx.query(
         `UPDATE clock_timers t SET fired_at = $1, fired_by = $3
-           FROM (SELECT id FROM clock_timers WHERE fired_at IS NULL AND fire_at <= $1
-                  ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED) due, sla_clocks c
-          WHERE t.id = due.id AND c.id = t.clock_id
+           FROM sla_clocks c
+          WHERE t.id = ANY(ARRAY(SELECT id FROM clock_timers WHERE fired_at IS NULL AND fire_at <= $1
+                                  ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+            AND c.id = t.clock_id
           RETURNING t.id, t.clock_id, t.case_id, t.unit_id, t.stage, t.light, t.rung, t.fire_at, c.due_at`,
         [now, this.options.batchSize ?? 500, this.options.name],
       );
+      // UPDATE … RETURNING has no order: events go out in the order the timers were due.
+      const fired = claimed.sort((a, b) => a.fire_at.getTime() - b.fire_at.getTime() || a.id.localeCompare(b.id));
       if (fired.length === 0) return 0;
       const breached = fired.filter((t) => t.light === 'red').map((t) => t.clock_id);
       if (breached.length > 0) {
@@ -88,7 +93,9 @@ export class TimerSweeper {
       const organisationLevel = new Set(levels.map((l) => l.case_id));
       for (const t of reds) {
         // A card for the unit: red when the case was organisation-level already, else yellow.
-        escalated.push(...(await this.card(tx, t, organisationLevel.has(t.case_id) ? 'red' : 'yellow', now)));
+        const kind = organisationLevel.has(t.case_id) ? 'red' : 'yellow';
+        const reason = kind === 'red' ? `organisation-level case past its ${t.stage} limit` : `case past its ${t.stage} limit`;
+        escalated.push(...(await issueCard(tx, { caseId: t.case_id, unitId: t.unit_id, clockId: t.clock_id, stage: t.stage, kind, reason }, now)));
         // Open at the limit of a first stage: the case becomes organisation-level, once.
         if (!(this.options.escalateStages ?? []).includes(t.stage)) continue;
         const rows: { case_id: string }[] = await tx.query(
@@ -132,39 +139,6 @@ export class TimerSweeper {
       for (const t of fired) this.options.onFired?.(now.getTime() - t.fire_at.getTime());
       return fired.length;
     });
-  }
-
-  /** Issues a card, and starts a rectification after two consecutive yellow cards when none is open. */
-  private async card(tx: EntityManager, t: DueTimer, kind: 'yellow' | 'red', now: Date): Promise<AnyEnvelope[]> {
-    const cardId = randomUUID();
-    const reason = kind === 'red' ? `organisation-level case past its ${t.stage} limit` : `case past its ${t.stage} limit`;
-    await tx.query(`INSERT INTO unit_cards (id, unit_id, case_id, clock_id, kind, reason, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      cardId,
-      t.unit_id,
-      t.case_id,
-      t.clock_id,
-      kind,
-      reason,
-      now,
-    ]);
-    const events: AnyEnvelope[] = [
-      newEvent(CardIssued, { caseId: t.case_id, unitId: t.unit_id, occurredAt: now, data: { cardId, unitId: t.unit_id, kind, clockId: t.clock_id, stage: t.stage, reason } }),
-    ];
-    if (kind !== 'yellow') return events;
-    const last: { id: string; kind: string }[] = await tx.query('SELECT id, kind FROM unit_cards WHERE unit_id = $1 ORDER BY seq DESC LIMIT 2', [t.unit_id]);
-    if (last.length < 2 || last.some((c) => c.kind !== 'yellow')) return events;
-    const rectificationId = randomUUID();
-    const started: unknown[] = await tx.query(
-      `INSERT INTO unit_rectifications (id, unit_id, started_at, reason, card_ids) VALUES ($1, $2, $3, 'two consecutive yellow cards', $4::uuid[])
-       ON CONFLICT (unit_id) WHERE status = 'open' DO NOTHING RETURNING id`,
-      [rectificationId, t.unit_id, now, last.map((c) => c.id)],
-    );
-    if (started.length > 0) {
-      events.push(
-        newEvent(RectificationStarted, { caseId: t.case_id, unitId: t.unit_id, occurredAt: now, data: { rectificationId, unitId: t.unit_id, cardIds: last.map((c) => c.id) } }),
-      );
-    }
-    return events;
   }
 
   /** When the next unfired timer is due (null: none). */
