@@ -86,6 +86,18 @@ describe('a complex case handled by a lead unit with two cooperating units, a co
     expect(clocks.find((c) => c.stage === 'solution')).toMatchObject({ state: 'running', unitId: 'water' });
     expect(clocks.find((c) => c.stage === 'accept')).toMatchObject({ state: 'met' });
 
+    // 预警: the open case has a risk score; its unit and oversight see it, other units do not.
+    const risk = await api(`/api/v1/risk/${caseId}`, { token: leadHead });
+    expect(risk.status).toBe(200);
+    expect(risk.body).toMatchObject({ caseId, unitId: 'water', category: 'water.leak', stage: 0, flagged: expect.any(Boolean) });
+    expect(risk.body.score).toBeGreaterThan(0);
+    expect(risk.body.score).toBeLessThan(1);
+    expect((await api(`/api/v1/risk?unitId=water&limit=1000`, { token: supervisor })).body.cases.map((c: { caseId: string }) => c.caseId)).toContain(caseId);
+    expect((await api(`/api/v1/risk/${caseId}`, { token: outsider })).status).toBe(404);
+    expect((await api(`/api/v1/risk?unitId=water`, { token: outsider })).status).toBe(403);
+    const badFlag = await api(`/api/v1/risk?flagged=maybe`, { token: supervisor });
+    expect([badFlag.status, badFlag.body.errors[0].field]).toEqual([400, 'flagged']);
+
     // Only the invited unit answers; once.
     expect((await api(`${housingAssist}/reply`, { method: 'POST', token: outsider, body: { reply: 'We know nothing of it' } })).status).toBe(403);
     expect((await api(`${housingAssist}/reply`, { method: 'POST', token: works, body: { reply: 'Answering for housing' } })).status).toBe(403);

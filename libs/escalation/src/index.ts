@@ -9,6 +9,7 @@ import {
   CaseCosigned,
   CaseLeadDesignated,
   CasePaused,
+  CaseReceived,
   CaseReclassified,
   CaseResumed,
   EventOf,
@@ -21,6 +22,11 @@ import { issueCard } from './infrastructure/cards';
 import { StagesAndPauses1763900000370 } from './infrastructure/1763900000370-stages-and-pauses';
 import { UnitCalendars1763900000380 } from './infrastructure/1763900000380-unit-calendars';
 import { TimerVacuum1763900000390 } from './infrastructure/1763900000390-timer-vacuum';
+import { RiskLedger1763900000400 } from './infrastructure/1763900000400-risk-ledger';
+import { RiskBoard } from './infrastructure/risk-board';
+import { RiskController } from './api/risk.controller';
+import type { RiskModel } from './domain/risk';
+import shippedRiskModel from './domain/risk-model.json';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { ClocksController } from './api/clocks.controller';
 import { CalendarsController } from './api/calendars.controller';
@@ -47,14 +53,20 @@ import { hostname } from 'node:os';
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390, RiskLedger1763900000400],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
     /** … orange (the unit head is warned); red is the limit itself (the supervision office). */
     ESCALATION_ORANGE_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.8 }),
+    /** Early warning: the platform's offset from UTC in minutes, for the model's time-of-day features (China 480). */
+    RISK_UTC_OFFSET_MINUTES: Type.Integer({ minimum: -720, maximum: 840, default: 480 }),
+    /** Early warning: how long the loaded case ledger is reused before it is read again (ms). */
+    RISK_LEDGER_TTL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
+    /** Early warning: days of closed cases the ledger learns history and load from (open ones always count). */
+    RISK_HISTORY_DAYS: Type.Integer({ minimum: 7, maximum: 730, default: 180 }),
   },
-  controllers: [ClocksController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController],
+  controllers: [ClocksController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController, RiskController],
   compose(runtime, config) {
     const lights: LightPolicy = { yellow: config.ESCALATION_YELLOW_AT as number, orange: config.ESCALATION_ORANGE_AT as number };
     if (!(lights.yellow < lights.orange)) throw new Error('ESCALATION_YELLOW_AT must be below ESCALATION_ORANGE_AT');
@@ -67,19 +79,41 @@ export const escalationService: DomainServiceDefinition = {
       onFired: (ms) => runtime.metrics.timerLateness.observe(ms / 1000),
     });
     const calendars = new CalendarProvider(runtime.dataSource);
+    const risk = new RiskBoard(runtime.dataSource, shippedRiskModel as RiskModel, {
+      utcOffsetMinutes: config.RISK_UTC_OFFSET_MINUTES as number,
+      ledgerTtlMs: config.RISK_LEDGER_TTL_MS as number,
+      historyDays: config.RISK_HISTORY_DAYS as number,
+    });
     return {
       workers: [sweeper],
       providers: [
         { provide: CalendarProvider, useValue: calendars },
         { provide: LIGHTS, useValue: lights },
+        { provide: RiskBoard, useValue: risk },
       ],
       consumers: [
         {
           topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration')],
           handlers: {
+            // What the early-warning ledger needs from intake: the category and the channel.
+            [CaseReceived.type]: async (event, tx) => {
+              const received = event as EventOf<typeof CaseReceived>;
+              await tx.query(
+                `INSERT INTO case_risk (case_id, category, channel) VALUES ($1, $2, $3)
+                 ON CONFLICT (case_id) DO UPDATE SET channel = EXCLUDED.channel, category = COALESCE(case_risk.category, EXCLUDED.category)`,
+                [received.caseId, received.data.category, received.data.channel],
+              );
+            },
             // An assignment starts the tier's first-response and result clocks, on the unit's calendar.
             [CaseAssigned.type]: async (event, tx) => {
               const assigned = event as EventOf<typeof CaseAssigned>;
+              // The early-warning ledger: the unit responsible now, taken on at the first assignment.
+              await tx.query(
+                `INSERT INTO case_risk (case_id, category, unit_id, opened_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (case_id) DO UPDATE SET category = EXCLUDED.category, unit_id = EXCLUDED.unit_id,
+                        opened_at = LEAST(COALESCE(case_risk.opened_at, EXCLUDED.opened_at), EXCLUDED.opened_at)`,
+                [assigned.caseId, assigned.data.category, assigned.data.unitId, assigned.occurredAt],
+              );
               const calendar = await calendars.forUnit(assigned.data.unitId);
               // Who is responsible now (supervision orders go to them).
               await tx.query(
@@ -120,6 +154,7 @@ export const escalationService: DomainServiceDefinition = {
                  WHERE case_tiers.changed_at <= EXCLUDED.changed_at`,
                 [reclassified.caseId, reclassified.data.toTier, reclassified.occurredAt],
               );
+              await tx.query(`UPDATE case_risk SET category = $2 WHERE case_id = $1`, [reclassified.caseId, reclassified.data.toCategory]);
               for (const [stages, policies] of [
                 [FIRST_STAGES, FIRST_STAGE_POLICIES],
                 [RESULT_STAGES, RESULT_STAGE_POLICIES],
@@ -148,6 +183,7 @@ export const escalationService: DomainServiceDefinition = {
             // A result meets the result limit (and a complex case's solution limit, if no solution was co-signed before).
             [ResultSubmitted.type]: async (event, tx) => {
               await meetClocks(tx, event.caseId, RESULT_STAGES);
+              await tx.query(`UPDATE case_risk SET closed_at = $2 WHERE case_id = $1 AND closed_at IS NULL`, [event.caseId, event.occurredAt]);
             },
             [CaseCosigned.type]: async (event, tx) => {
               await meetClocks(tx, event.caseId, ['solution']);
@@ -156,6 +192,7 @@ export const escalationService: DomainServiceDefinition = {
             [ResultRejected.type]: async (event, tx) => {
               const rejected = event as EventOf<typeof ResultRejected>;
               const at = new Date(rejected.occurredAt);
+              await tx.query(`UPDATE case_risk SET closed_at = NULL WHERE case_id = $1`, [rejected.caseId]);
               const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [rejected.caseId]);
               const [last] = await tx.query(`SELECT tier FROM sla_clocks WHERE case_id = $1 ORDER BY started_at DESC LIMIT 1`, [rejected.caseId]);
               const tier = (known?.tier ?? last?.tier ?? 'general') as Tier;
@@ -225,3 +262,4 @@ export const escalationService: DomainServiceDefinition = {
 
 /** Runs the service as its own process (apps/escalation). */
 export const main = () => runDomainService(escalationService);
+export * from './domain/risk';

@@ -29,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/supervision-orders', upstream: 'escalation' },
   { prefix: '/api/v1/cards', upstream: 'escalation' },
   { prefix: '/api/v1/rectifications', upstream: 'escalation' },
+  { prefix: '/api/v1/risk', upstream: 'escalation' },
   { prefix: '/api/v1/assessment', upstream: 'assessment' },
   { prefix: '/api/v1/notifications', upstream: 'notification' },
 ];

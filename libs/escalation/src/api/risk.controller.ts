@@ -1,0 +1,45 @@
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
+import { hasRole, Principal } from '@duban/auth';
+import { BearerAuthGuard, CurrentPrincipal, Problems } from '@duban/service-defaults';
+import { RiskBoard } from '../infrastructure/risk-board';
+
+const OVERSIGHT = ['supervisor', 'dispatcher', 'assessor', 'admin'] as const;
+
+/** Early warning (预警): the risk that each open case misses its limit; oversight roles see every unit, a unit its own cases. */
+@Controller('api/v1/risk')
+@UseGuards(BearerAuthGuard)
+export class RiskController {
+  constructor(@Inject(RiskBoard) private readonly risk: RiskBoard) {}
+
+  @Get()
+  async board(
+    @Query('unitId') unitId: string | undefined,
+    @Query('flagged') flagged: string | undefined,
+    @Query('limit') limit: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    if (flagged !== undefined && flagged !== 'true' && flagged !== 'false') throw Problems.field('flagged', 'true or false');
+    const n = limit === undefined ? 200 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw Problems.field('limit', 'a whole number from 1 to 1000');
+    const unit = this.unitFor(principal, unitId);
+    const cases = await this.risk.board({ unitId: unit, flagged: flagged === 'true', limit: n });
+    return { cases };
+  }
+
+  @Get(':caseId')
+  async one(
+    @Param('caseId', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') })) caseId: string,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    const row = await this.risk.forCase(caseId);
+    if (!row || (!hasRole(principal, ...OVERSIGHT) && row.unitId !== principal.unitId)) throw Problems.notFound('An open case with a time limit');
+    return row;
+  }
+
+  private unitFor(principal: Principal, unitId: string | undefined): string | null {
+    if (hasRole(principal, ...OVERSIGHT)) return unitId ?? null;
+    if (!principal.unitId || !hasRole(principal, 'handler', 'unit-head')) throw Problems.forbidden('Only oversight roles and units see early warnings.');
+    if (unitId && unitId !== principal.unitId) throw Problems.forbidden(`A unit sees its own early warnings (${principal.unitId}).`);
+    return principal.unitId;
+  }
+}
