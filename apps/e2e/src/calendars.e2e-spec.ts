@@ -1,4 +1,5 @@
-import { api, tokenFor } from '@duban/testing';
+import { defaultCalendar } from '@duban/calendar';
+import { api, distinct, eventually, tokenFor } from '@duban/testing';
 
 jest.setTimeout(60_000);
 
@@ -37,5 +38,45 @@ describe('holiday years an administrator loads, without a release', () => {
         [2027, 'loaded'],
       ]),
     );
+  });
+});
+
+describe('time limits an administrator changes, without a release', () => {
+  it('changes the general accept limit for new clocks only, refuses bad changes by field, and goes back to the default', async () => {
+    const [admin, supervisor, operator] = await Promise.all([tokenFor('admin1'), tokenFor('supervisor1'), tokenFor('operator1')]);
+    const listed = await api('/api/v1/sla-policies', { token: supervisor });
+    expect(listed.body.policies).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: 'general.accept', stage: 'accept', tier: 'general', minutes: 240, basis: 'working', changed: false })]),
+    );
+    expect((await api('/api/v1/sla-policies/general.accept', { method: 'PUT', token: supervisor, body: { minutes: 480, basis: 'working' } })).status).toBe(403);
+    expect((await api('/api/v1/sla-policies/general.lunch', { method: 'PUT', token: admin, body: { minutes: 480, basis: 'working' } })).status).toBe(404);
+    const zero = await api('/api/v1/sla-policies/general.accept', { method: 'PUT', token: admin, body: { minutes: 0, basis: 'working' } });
+    expect([zero.status, zero.body.errors[0].field]).toEqual([400, 'minutes']);
+    const basis = await api('/api/v1/sla-policies/general.accept', { method: 'PUT', token: admin, body: { minutes: 480, basis: 'natural' } });
+    expect([basis.status, basis.body.errors[0].field]).toEqual([400, 'basis']);
+
+    const clockOf = async (caseId: string) =>
+      eventually(async () => {
+        const r = await api(`/api/v1/clocks/${caseId}`, { token: supervisor });
+        return (r.body?.clocks ?? []).find((c: { stage: string }) => c.stage === 'accept') as { policy: string; startedAt: string; dueAt: string } | undefined;
+      });
+    const file = async () =>
+      (await api('/api/v1/cases', { method: 'POST', token: operator, body: { title: 'Leaking roof', description: distinct('Water drips through the ceiling of flat 3'), category: 'housing.repair' } })).body.id as string;
+
+    const before = await file();
+    const old = await clockOf(before); // started before the change
+    const changed = await api('/api/v1/sla-policies/general.accept', { method: 'PUT', token: admin, body: { minutes: 480, basis: 'working' } });
+    try {
+      expect(changed.body).toMatchObject({ key: 'general.accept', minutes: 480, changed: true, changedBy: 'admin1', default: { minutes: 240, basis: 'working' } });
+      const after = await file();
+      const now = await clockOf(after);
+      expect(now.policy).toBe('general.accept.480m-working');
+      expect(new Date(now.dueAt).toISOString()).toBe(defaultCalendar().addWorkingMinutes(new Date(now.startedAt), 480).toISOString());
+      // The clock that was running keeps its limit.
+      expect(old.policy).toBe('general.accept.4wh');
+    } finally {
+      expect((await api('/api/v1/sla-policies/general.accept', { method: 'DELETE', token: admin })).status).toBe(204);
+    }
+    expect((await api('/api/v1/sla-policies/general.accept', { method: 'DELETE', token: admin })).status).toBe(404);
   });
 });

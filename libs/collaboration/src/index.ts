@@ -1,4 +1,4 @@
-import { CaseAssigned, CaseReclassified, EventOf, newEvent, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CaseAssigned, CaseRebounded, CaseReclassified, EventOf, newEvent, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
@@ -58,12 +58,29 @@ export const collaborationService: DomainServiceDefinition = {
       ],
       consumers: [
         {
-          topics: [topicOf('dispatch'), topicOf('intake')],
+          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('assessment')],
           handlers: {
             // The tier decides which stages the case has (a solution and a task force for complex cases).
             [CaseReclassified.type]: async (event, tx) => {
               const reclassified = event as EventOf<typeof CaseReclassified>;
               await tx.query(`UPDATE workspaces SET tier = $2 WHERE case_id = $1 AND state <> 'withdrawn'`, [reclassified.caseId, reclassified.data.toTier]);
+            },
+            // 重办: an unsatisfied reporter sends a resolved case back to its unit, which works on it again.
+            [CaseRebounded.type]: async (event, tx) => {
+              const rebounded = event as EventOf<typeof CaseRebounded>;
+              const [reopened]: [{ unit_id: string }[], number] = await tx.query(
+                `UPDATE workspaces SET state = 'in-progress' WHERE case_id = $1 AND state = 'resolved' RETURNING unit_id`,
+                [rebounded.caseId],
+              );
+              if (reopened.length === 0) return;
+              await tx.query(`INSERT INTO workspace_trail (case_id, at, by, unit_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
+                rebounded.caseId,
+                rebounded.occurredAt,
+                'reporter',
+                reopened[0].unit_id,
+                'rebound',
+                JSON.stringify({ ratingId: rebounded.data.ratingId, round: rebounded.data.round, level: rebounded.data.level, reason: rebounded.data.reason }),
+              ]);
             },
             // The assigned unit gets a handling workspace and is expected to sign for the case (签收).
             [CaseAssigned.type]: async (event, tx) => {

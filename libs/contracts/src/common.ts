@@ -12,6 +12,14 @@ export const UnitCode = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', maxL
 /** Category codes: `class.sub-class`, e.g. `water.leak`. */
 export const CategoryCode = Type.String({ pattern: '^[a-z0-9-]+(\\.[a-z0-9-]+)*$', maxLength: 80 });
 export const Tier = Type.Union([Type.Literal('immediate'), Type.Literal('general'), Type.Literal('complex')]);
+/** The reporter's five rating levels (非常满意 … 非常不满意). */
+export const RatingLevel = Type.Union([
+  Type.Literal('very-satisfied'),
+  Type.Literal('satisfied'),
+  Type.Literal('neutral'),
+  Type.Literal('dissatisfied'),
+  Type.Literal('very-dissatisfied'),
+]);
 export const Channel = Type.Union([
   Type.Literal('web'),
   Type.Literal('app'),

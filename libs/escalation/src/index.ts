@@ -10,6 +10,7 @@ import {
   CaseLeadDesignated,
   CasePaused,
   CaseReceived,
+  CaseRebounded,
   CaseReclassified,
   CaseResumed,
   EventOf,
@@ -23,6 +24,9 @@ import { StagesAndPauses1763900000370 } from './infrastructure/1763900000370-sta
 import { UnitCalendars1763900000380 } from './infrastructure/1763900000380-unit-calendars';
 import { TimerVacuum1763900000390 } from './infrastructure/1763900000390-timer-vacuum';
 import { RiskLedger1763900000400 } from './infrastructure/1763900000400-risk-ledger';
+import { SlaPolicies1763900000420 } from './infrastructure/1763900000420-sla-policies';
+import { PolicyProvider } from './infrastructure/policy-provider';
+import { SlaPoliciesController } from './api/sla-policies.controller';
 import { RiskBoard } from './infrastructure/risk-board';
 import { RiskController } from './api/risk.controller';
 import type { RiskModel } from './domain/risk';
@@ -39,21 +43,22 @@ import { CardsController } from './api/cards.controller';
 import { UnitCalendarsController } from './api/unit-calendars.controller';
 import { CalendarProvider } from './infrastructure/calendar-provider';
 import { HolidayYears1763900000330 } from './infrastructure/1763900000330-holiday-years';
-import { ASSIST_POLICY_ID, DESIGNATE_POLICY, FIRST_STAGE_POLICIES, FIRST_STAGES, LEAD_STAGES, RESULT_STAGE_POLICIES, RESULT_STAGES, Stage, Tier } from './domain/sla-policy';
+import { ASSIST_POLICY_ID, DESIGNATE_POLICY, FIRST_STAGES, LEAD_STAGES, RESULT_STAGES, Stage, Tier } from './domain/sla-policy';
 import { EscalationSchema1763900000300 } from './infrastructure/1763900000300-escalation-schema';
 import { CaseTiers1763900000310 } from './infrastructure/1763900000310-case-tiers';
-import { meetClocks, pauseClocks, resumeClocks, startClock, startFirstStageClock, stopTimers } from './infrastructure/clocks';
+import { meetClocks, pauseClocks, resumeClocks, startClock, stopTimers } from './infrastructure/clocks';
 import { LightTimers1763900000320 } from './infrastructure/1763900000320-light-timers';
 import { TimerSweeper } from './infrastructure/timer-sweeper';
 import { LightPolicy } from './domain/lights';
 import { Type } from '@sinclair/typebox';
 import { hostname } from 'node:os';
+import type { EntityManager } from 'typeorm';
 
 
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390, RiskLedger1763900000400],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390, RiskLedger1763900000400, SlaPolicies1763900000420],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
@@ -66,7 +71,7 @@ export const escalationService: DomainServiceDefinition = {
     /** Early warning: days of closed cases the ledger learns history and load from (open ones always count). */
     RISK_HISTORY_DAYS: Type.Integer({ minimum: 7, maximum: 730, default: 180 }),
   },
-  controllers: [ClocksController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController, RiskController],
+  controllers: [ClocksController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController, RiskController, SlaPoliciesController],
   compose(runtime, config) {
     const lights: LightPolicy = { yellow: config.ESCALATION_YELLOW_AT as number, orange: config.ESCALATION_ORANGE_AT as number };
     if (!(lights.yellow < lights.orange)) throw new Error('ESCALATION_YELLOW_AT must be below ESCALATION_ORANGE_AT');
@@ -79,6 +84,18 @@ export const escalationService: DomainServiceDefinition = {
       onFired: (ms) => runtime.metrics.timerLateness.observe(ms / 1000),
     });
     const calendars = new CalendarProvider(runtime.dataSource);
+    const policyProvider = new PolicyProvider(runtime.dataSource);
+    /** The case goes back to its unit: open again for early warning, its result clock restarted with the tier's limit. */
+    const rework = async (tx: EntityManager, caseId: string, unitId: string, at: Date) => {
+      await tx.query(`UPDATE case_risk SET closed_at = NULL WHERE case_id = $1`, [caseId]);
+      const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [caseId]);
+      const [last] = await tx.query(`SELECT tier FROM sla_clocks WHERE case_id = $1 ORDER BY started_at DESC LIMIT 1`, [caseId]);
+      const tier = (known?.tier ?? last?.tier ?? 'general') as Tier;
+      const policy = (await policyProvider.current()).result[tier];
+      await meetClocks(tx, caseId, RESULT_STAGES, {}, 'cancelled');
+      await startClock(tx, runtime.topic, await calendars.forUnit(unitId), { ...policy, id: `${policy.id}.rework` }, { caseId, unitId, tier, startedAt: at }, lights);
+      return policy;
+    };
     const risk = new RiskBoard(runtime.dataSource, shippedRiskModel as RiskModel, {
       utcOffsetMinutes: config.RISK_UTC_OFFSET_MINUTES as number,
       ledgerTtlMs: config.RISK_LEDGER_TTL_MS as number,
@@ -90,10 +107,11 @@ export const escalationService: DomainServiceDefinition = {
         { provide: CalendarProvider, useValue: calendars },
         { provide: LIGHTS, useValue: lights },
         { provide: RiskBoard, useValue: risk },
+        { provide: PolicyProvider, useValue: policyProvider },
       ],
       consumers: [
         {
-          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration')],
+          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration'), topicOf('assessment')],
           handlers: {
             // What the early-warning ledger needs from intake: the category and the channel.
             [CaseReceived.type]: async (event, tx) => {
@@ -131,14 +149,15 @@ export const escalationService: DomainServiceDefinition = {
               };
               const clocks: { stage: string; state: string }[] = await tx.query(`SELECT stage, state FROM sla_clocks WHERE case_id = $1`, [assigned.caseId]);
               // A new lead unit must sign for the case in its turn; the case keeps its first-response limit while it runs.
-              if (!clocks.some((r) => r.state === 'running' && FIRST_STAGES.includes(r.stage as Stage))) await startFirstStageClock(tx, runtime.topic, calendar, clock, lights);
+              const policies = await policyProvider.current();
+              if (!clocks.some((r) => r.state === 'running' && FIRST_STAGES.includes(r.stage as Stage))) await startClock(tx, runtime.topic, calendar, policies.first[clock.tier], clock, lights);
               // The result limit runs from the first assignment, whoever leads later.
               if (!clocks.some((r) => r.state !== 'cancelled' && RESULT_STAGES.includes(r.stage as Stage))) {
-                await startClock(tx, runtime.topic, calendar, RESULT_STAGE_POLICIES[clock.tier], clock, lights);
+                await startClock(tx, runtime.topic, calendar, policies.result[clock.tier], clock, lights);
               }
               // The coordinator queue has its own limit: designate the lead unit within 1 working day.
               if (assigned.data.via === 'coordinator' && !clocks.some((r) => r.state === 'running' && r.stage === DESIGNATE_POLICY.stage)) {
-                await startClock(tx, runtime.topic, calendar, DESIGNATE_POLICY, clock, lights);
+                await startClock(tx, runtime.topic, calendar, policies.designate, clock, lights);
               }
             },
             // The designation meets the coordinator's limit.
@@ -155,9 +174,10 @@ export const escalationService: DomainServiceDefinition = {
                 [reclassified.caseId, reclassified.data.toTier, reclassified.occurredAt],
               );
               await tx.query(`UPDATE case_risk SET category = $2 WHERE case_id = $1`, [reclassified.caseId, reclassified.data.toCategory]);
+              const current = await policyProvider.current();
               for (const [stages, policies] of [
-                [FIRST_STAGES, FIRST_STAGE_POLICIES],
-                [RESULT_STAGES, RESULT_STAGE_POLICIES],
+                [FIRST_STAGES, current.first],
+                [RESULT_STAGES, current.result],
               ] as const) {
                 // For UPDATE … RETURNING the driver answers [rows, affected count].
                 const [cancelled]: [{ id: string; unit_id: string; started_at: Date }[], number] = await tx.query(
@@ -192,15 +212,14 @@ export const escalationService: DomainServiceDefinition = {
             [ResultRejected.type]: async (event, tx) => {
               const rejected = event as EventOf<typeof ResultRejected>;
               const at = new Date(rejected.occurredAt);
-              await tx.query(`UPDATE case_risk SET closed_at = NULL WHERE case_id = $1`, [rejected.caseId]);
-              const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [rejected.caseId]);
-              const [last] = await tx.query(`SELECT tier FROM sla_clocks WHERE case_id = $1 ORDER BY started_at DESC LIMIT 1`, [rejected.caseId]);
-              const tier = (known?.tier ?? last?.tier ?? 'general') as Tier;
-              const policy = RESULT_STAGE_POLICIES[tier];
+              const policy = await rework(tx, rejected.caseId, rejected.data.unitId, at);
               const events = await issueCard(tx, { caseId: rejected.caseId, unitId: rejected.data.unitId, clockId: null, stage: policy.stage, kind: 'yellow', reason: `result rejected: ${rejected.data.reason}`.slice(0, 500) }, at);
               await enqueue(tx, runtime.topic, events);
-              await meetClocks(tx, rejected.caseId, RESULT_STAGES, {}, 'cancelled');
-              await startClock(tx, runtime.topic, await calendars.forUnit(rejected.data.unitId), { ...policy, id: `${policy.id}.rework` }, { caseId: rejected.caseId, unitId: rejected.data.unitId, tier, startedAt: at }, lights);
+            },
+            // 重办 after an unsatisfied rating: the tier's result limit again (the rebound itself counts in assessment).
+            [CaseRebounded.type]: async (event, tx) => {
+              const rebounded = event as EventOf<typeof CaseRebounded>;
+              await rework(tx, rebounded.caseId, rebounded.data.unitId, new Date(rebounded.occurredAt));
             },
             // The lead unit's limits stop while the case waits on the reporter, and run on with what was left.
             [CasePaused.type]: async (event, tx) => {

@@ -30,7 +30,9 @@ export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/cards', upstream: 'escalation' },
   { prefix: '/api/v1/rectifications', upstream: 'escalation' },
   { prefix: '/api/v1/risk', upstream: 'escalation' },
+  { prefix: '/api/v1/sla-policies', upstream: 'escalation' },
   { prefix: '/api/v1/assessment', upstream: 'assessment' },
+  { prefix: '/api/v1/ratings', upstream: 'assessment', bearer: false },
   { prefix: '/api/v1/notifications', upstream: 'notification' },
 ];
 

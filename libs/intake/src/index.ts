@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, CaseRated, CaseRebounded, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
@@ -72,7 +72,7 @@ export const intakeService: DomainServiceDefinition = {
       // The case view follows every service's lifecycle events (ARCHITECTURE.md: one read, no fan-out).
       consumers: [
         {
-          topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('notification')],
+          topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('notification'), topicOf('assessment')],
           handlers: {
             [CaseAssigned.type]: project,
             [CaseReturned.type]: project,
@@ -91,6 +91,8 @@ export const intakeService: DomainServiceDefinition = {
             [ResultSubmitted.type]: project,
             [ResultRejected.type]: project,
             [CaseResolved.type]: project,
+            [CaseRated.type]: project,
+            [CaseRebounded.type]: project,
             [AssistRequested.type]: project,
             [AssistExtensionRequested.type]: project,
             [AssistExtensionDecided.type]: project,

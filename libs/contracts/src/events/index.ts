@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CategoryCode, Channel, Location, Tier, Timestamp, UnitCode, Uuid } from '../common';
+import { CategoryCode, Channel, Location, RatingLevel, Tier, Timestamp, UnitCode, Uuid } from '../common';
 import { defineEvent, EventDefinition } from '../envelope';
 
 const Username = Type.String({ minLength: 1, maxLength: 100 });
@@ -509,6 +509,37 @@ export const NotificationDelivered = defineEvent(
   ),
 );
 
+export const CaseRated = defineEvent(
+  'case.rated',
+  1,
+  'assessment',
+  'The reporter rated a resolution of the case (评价), or the rating window closed and the documented default was recorded.',
+  Type.Object(
+    {
+      ratingId: Uuid,
+      unitId: UnitCode,
+      /** Which resolution of the case was rated (1, then 2 after a rebound, …). */
+      round: Type.Integer({ minimum: 1 }),
+      level: RatingLevel,
+      /** Satisfaction 0–100. */
+      score: Type.Integer({ minimum: 0, maximum: 100 }),
+      via: Type.Union([Type.Literal('api'), Type.Literal('link'), Type.Literal('default')]),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseRebounded = defineEvent(
+  'case.rebounded',
+  1,
+  'assessment',
+  'The reporter was not satisfied: the case goes back to its unit (重办) and counts as a rebound against it.',
+  Type.Object(
+    { ratingId: Uuid, unitId: UnitCode, round: Type.Integer({ minimum: 1 }), level: RatingLevel, reason: Type.String({ maxLength: 1000 }) },
+    { additionalProperties: false },
+  ),
+);
+
 /** Every event the platform knows, by type; the source of the AsyncAPI document. */
 export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseReceived,
@@ -547,6 +578,8 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   TaskForceFormed,
   TaskChanged,
   NotificationDelivered,
+  CaseRated,
+  CaseRebounded,
 ];
 
 export function eventDefinition(type: string): EventDefinition | undefined {

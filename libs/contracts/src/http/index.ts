@@ -1,5 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
-import { CategoryCode, Channel, Location, Text, Tier, Timestamp, UnitCode, Uuid } from '../common';
+import { CategoryCode, Channel, Location, RatingLevel, Text, Tier, Timestamp, UnitCode, Uuid } from '../common';
 
 /** Body of POST /api/v1/cases. Every field is bounded; unknown fields are refused. */
 export const CreateCaseRequest = Type.Object(
@@ -335,6 +335,34 @@ export const UnitCalendarRequest = Type.Object(
 );
 export type UnitCalendarRequest = Static<typeof UnitCalendarRequest>;
 
+/** Body of PUT /api/v1/sla-policies/{key} (administrators): a stage's time limit, for clocks started from now on. */
+export const SlaPolicyRequest = Type.Object(
+  {
+    /** The limit in minutes: working minutes of the unit's calendar, or elapsed minutes (at most 366 days). */
+    minutes: Type.Integer({ minimum: 1, maximum: 527_040 }),
+    basis: Type.Union([Type.Literal('working'), Type.Literal('elapsed')]),
+  },
+  { additionalProperties: false },
+);
+export type SlaPolicyRequest = Static<typeof SlaPolicyRequest>;
+
 /** Body of POST /api/v1/rectifications/{id}/close (supervisors): what the unit changed. */
 export const RectificationCloseRequest = Type.Object({ summary: Text(5, 4000) }, { additionalProperties: false });
 export type RectificationCloseRequest = Static<typeof RectificationCloseRequest>;
+
+/** Body of POST /api/v1/assessment/ratings/{caseId} (the reporter): a rating of the latest resolution. */
+export const RatingRequest = Type.Object(
+  {
+    level: RatingLevel,
+    comment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type RatingRequest = Static<typeof RatingRequest>;
+
+/** Body of POST /api/v1/ratings/by-link (no account: the signed link is the credential). */
+export const LinkRatingRequest = Type.Object(
+  { token: Type.String({ minLength: 10, maxLength: 500 }), level: RatingLevel, comment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) },
+  { additionalProperties: false },
+);
+export type LinkRatingRequest = Static<typeof LinkRatingRequest>;

@@ -62,3 +62,39 @@ export function remaining(basis: SlaPolicy['basis'], from: Date, due: Date, cale
   if (due.getTime() <= from.getTime()) return 0;
   return basis === 'elapsed' ? (due.getTime() - from.getTime()) / 60_000 : calendar.workingMinutesBetween(from, due);
 }
+
+/** The policies in force: the defaults above, with the limits an administrator changed. */
+export interface PolicySet {
+  first: Record<Tier, SlaPolicy>;
+  result: Record<Tier, SlaPolicy>;
+  designate: Omit<SlaPolicy, 'tier'>;
+}
+
+export const DEFAULT_POLICIES: PolicySet = { first: FIRST_STAGE_POLICIES, result: RESULT_STAGE_POLICIES, designate: DESIGNATE_POLICY };
+
+/** A changed limit: `key` is `tier.stage` (`general.accept`, `complex.solution`, …) or `coordination.designate`. */
+export interface PolicyOverride {
+  key: string;
+  minutes: number;
+  basis: SlaPolicy['basis'];
+}
+
+/** The key an administrator changes a policy by. */
+export const policyKey = (p: { tier?: Tier; stage: Stage }): string => (p.stage === 'designate' ? 'coordination.designate' : `${p.tier}.${p.stage}`);
+
+/** Every policy an administrator may change, with its default, by key. */
+export const CONFIGURABLE_POLICIES: ReadonlyMap<string, Omit<SlaPolicy, 'tier'> & { tier?: Tier }> = new Map(
+  [...Object.values(FIRST_STAGE_POLICIES), ...Object.values(RESULT_STAGE_POLICIES), DESIGNATE_POLICY].map((p) => [policyKey(p), p]),
+);
+
+/** The policy set with the overrides applied; a changed policy gets an id naming its limit (kept on each clock it starts). */
+export function applyOverrides(overrides: readonly PolicyOverride[]): PolicySet {
+  const byKey = new Map(overrides.map((o) => [o.key, o]));
+  const apply = <P extends Omit<SlaPolicy, 'tier'> & { tier?: Tier }>(p: P): P => {
+    const o = byKey.get(policyKey(p));
+    return o ? { ...p, id: `${policyKey(p)}.${o.minutes}m-${o.basis}`, minutes: o.minutes, basis: o.basis } : p;
+  };
+  const tiers = <T extends Record<Tier, SlaPolicy>>(set: T) =>
+    Object.fromEntries(Object.entries(set).map(([tier, p]) => [tier, apply(p)])) as Record<Tier, SlaPolicy>;
+  return { first: tiers(FIRST_STAGE_POLICIES), result: tiers(RESULT_STAGE_POLICIES), designate: apply(DESIGNATE_POLICY) };
+}

@@ -116,6 +116,10 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
       return { change: {}, summary: `Solution co-signed by every listed unit (${(d.units as string[]).join(', ')})` };
     case 'taskforce.formed':
       return { change: {}, summary: `Task force (专班) "${d.name}" formed with ${(d.members as string[]).join(', ')}` };
+    case 'case.rated':
+      return { change: {}, summary: d.via === 'default' ? `No rating in time: counted as ${d.level} (${d.score}/100) by default` : `Rated ${d.level} (${d.score}/100) by the reporter` };
+    case 'case.rebounded':
+      return { change: { status: 'in-progress' }, summary: `Reopened (重办): the reporter was ${d.level === 'very-dissatisfied' ? 'very dissatisfied' : 'dissatisfied'} — ${clip(d.reason)}` };
     case 'notification.delivered':
       return { change: {}, summary: `${d.recipient} notified (${d.channel})` };
     default:

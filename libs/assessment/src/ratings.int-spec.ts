@@ -1,0 +1,106 @@
+import { AnyEnvelope, CaseAssigned, CaseReceived, CaseResolved, newEvent } from '@duban/contracts';
+import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
+import { createDataSource, migrate } from '@duban/persistence';
+import { freshDatabase } from '@duban/testing';
+import pino from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { Ratings } from './application/ratings';
+import { assessmentService } from './index';
+
+jest.setTimeout(120_000);
+
+const TOPIC = 'duban.assessment.events';
+const reporter = { subject: 'subject-citizen1', unitId: null, username: 'citizen1', roles: ['reporter'] } as never;
+
+/**
+ * Ratings on real PostgreSQL, on a clock the test sets: the assessment handlers open a rating request
+ * per resolution, the reporter rates it once, an unsatisfied rating is a rebound, the default counts
+ * when the window passes, and the unit's month follows every step.
+ */
+describe('ratings, rebounds and defaults on real PostgreSQL', () => {
+  let db: DataSource;
+  let drop: () => Promise<void>;
+  let handlers: Record<string, EventHandler>;
+  let now = new Date('2026-11-02T02:00:00Z');
+  let ratings: Ratings;
+  const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
+  const outbox = async (caseId: string): Promise<string[]> =>
+    (await db.query(`SELECT event_type FROM outbox WHERE message_key = $1 ORDER BY seq`, [caseId])).map((r: { event_type: string }) => r.event_type);
+  const month = async (unitId: string) => (await db.query(`SELECT resolved, ratings, score_sum, defaulted, rebounds FROM unit_months WHERE unit_id = $1`, [unitId]))[0];
+
+  async function resolvedCase(unitId: string, at: Date): Promise<{ caseId: string; resolve: (when: Date) => Promise<void> }> {
+    const caseId = randomUUID();
+    await apply(
+      newEvent(CaseReceived, {
+        caseId,
+        unitId: null,
+        occurredAt: at,
+        data: { title: 'Broken bench', description: 'A slat is missing', category: 'parks.tree-hazard', tier: 'general', channel: 'app', reporter: { subject: 'subject-citizen1', username: 'citizen1' }, receivedAt: at.toISOString() },
+      }),
+    );
+    await apply(newEvent(CaseAssigned, { caseId, unitId, occurredAt: at, data: { assignmentId: randomUUID(), unitId, unitName: unitId, assignee: null, category: 'parks.tree-hazard', tier: 'general', rule: { id: 'r', version: 1 }, reason: 'test' } }));
+    const resolve = async (when: Date) => {
+      const event = newEvent(CaseResolved, { caseId, unitId, occurredAt: when, data: { resultId: randomUUID(), unitId, by: 'handler-parks-a', reviewedBy: 'operator1', summary: 'Bench repaired' } });
+      await apply(event);
+      await apply({ ...event, id: randomUUID() }); // a redelivery under a new id adds nothing
+    };
+    await resolve(at);
+    return { caseId, resolve };
+  }
+
+  beforeAll(async () => {
+    let url: string;
+    ({ url, drop } = await freshDatabase('ratings'));
+    db = createDataSource({ url, applicationName: 'ratings', migrations: [MessagingTables1763900000000, ...(assessmentService.migrations as unknown as never[])], poolSize: 4 });
+    await db.initialize();
+    await migrate(db);
+    const runtime = { dataSource: db, topic: TOPIC, logger: pino({ level: 'silent' }) };
+    const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000 };
+    const composed = assessmentService.compose(runtime as never, config);
+    handlers = composed.consumers[0].handlers;
+    // The same service, on the test's clock.
+    ratings = new Ratings(runtime as never, { windowHours: 72, defaultLevel: 'satisfied', linkSecret: 'x'.repeat(32), timeZone: 'Asia/Shanghai', sweepMs: 1000, now: () => now });
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await drop?.();
+  });
+
+  it('rates once, rebounds on dissatisfaction, rates the next resolution, and defaults the unrated ones when the window passes', async () => {
+    const rated = await resolvedCase('parks', now);
+    const silent = await resolvedCase('parks', now);
+    expect(await month('parks')).toEqual({ resolved: 2, ratings: 0, score_sum: 0, defaulted: 0, rebounds: 0 });
+
+    // Someone else cannot rate it; the reporter rates once.
+    await expect(ratings.rateAsReporter({ subject: 'someone-else', roles: ['reporter'] } as never, rated.caseId, { level: 'satisfied' })).rejects.toMatchObject({ status: 404 });
+    const first = await ratings.rateAsReporter(reporter, rated.caseId, { level: 'dissatisfied', comment: 'The bench still wobbles' });
+    expect(first).toMatchObject({ round: 1, level: 'dissatisfied', score: 25, via: 'api', rebound: true });
+    await expect(ratings.rateAsReporter(reporter, rated.caseId, { level: 'satisfied' })).rejects.toMatchObject({ status: 409 });
+    expect(await outbox(rated.caseId)).toEqual(['case.rated', 'case.rebounded']);
+    expect((await db.query(`SELECT 1 FROM open_cases WHERE case_id = $1`, [rated.caseId])).length).toBe(1);
+
+    // Reworked and resolved again: a second round, rated through a signed link.
+    now = new Date(now.getTime() + 86_400_000);
+    await rated.resolve(now);
+    const link = await ratings.link(rated.caseId);
+    expect(link.round).toBe(2);
+    await expect(ratings.rateByLink({ token: `${link.token.slice(0, -2)}AA`, level: 'satisfied' })).rejects.toMatchObject({ status: 400 });
+    expect(await ratings.rateByLink({ token: link.token, level: 'very-satisfied' })).toMatchObject({ round: 2, score: 100, via: 'link', rebound: false });
+    await expect(ratings.rateByLink({ token: link.token, level: 'very-satisfied' })).rejects.toMatchObject({ status: 409 });
+
+    // Nothing is due yet; after 72 hours the unrated resolution counts as satisfied, once.
+    expect(await ratings.sweepDefaults()).toBe(0);
+    now = new Date(now.getTime() + 3 * 86_400_000);
+    expect(await ratings.sweepDefaults()).toBe(1);
+    expect(await ratings.sweepDefaults()).toBe(0);
+    expect(await outbox(silent.caseId)).toEqual(['case.rated']);
+    await expect(ratings.rateAsReporter(reporter, silent.caseId, { level: 'neutral' })).rejects.toMatchObject({ status: 409 });
+    // A signed link that has expired is refused by field.
+    await expect(ratings.rateByLink({ token: link.token, level: 'neutral' })).rejects.toMatchObject({ status: 400 });
+
+    // November in Shanghai: 3 resolutions, 3 ratings (25 + 100 + 75), one default, one rebound.
+    expect(await month('parks')).toEqual({ resolved: 3, ratings: 3, score_sum: 200, defaulted: 1, rebounds: 1 });
+  });
+});
