@@ -9,6 +9,14 @@ describe('case view', () => {
     expect(laterStatus('assigned', undefined)).toBe('assigned');
   });
 
+  it('shows ratings on the timeline and asks to reopen the rated resolution on a rebound', () => {
+    const rated = describeEvent({ ...base, type: 'case.rated', source: 'assessment', data: { level: 'satisfied', score: 75, via: 'default', round: 1 } });
+    expect(rated).toEqual({ change: {}, summary: 'No rating in time: counted as satisfied (75/100) by default' });
+    const rebound = describeEvent({ ...base, type: 'case.rebounded', source: 'assessment', data: { level: 'very-dissatisfied', round: 2, reason: 'Still broken' } });
+    expect(rebound.change).toEqual({ reopen: { round: 2 } });
+    expect(rebound.summary).toBe('Reopened (重办): the reporter was very dissatisfied — Still broken');
+  });
+
   it('takes unit, person and reason from an assignment', () => {
     const { change, summary } = describeEvent({
       ...base,

@@ -11,6 +11,8 @@ export interface ViewChange {
   unitName?: string | null;
   assignee?: string | null;
   deadline?: string;
+  /** A rebound of the given resolution: back to in-progress unless a later resolution was seen already. */
+  reopen?: { round: number };
 }
 
 /** Status only moves forward, so a late-arriving older event cannot roll it back. */
@@ -119,7 +121,7 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
     case 'case.rated':
       return { change: {}, summary: d.via === 'default' ? `No rating in time: counted as ${d.level} (${d.score}/100) by default` : `Rated ${d.level} (${d.score}/100) by the reporter` };
     case 'case.rebounded':
-      return { change: { status: 'in-progress' }, summary: `Reopened (重办): the reporter was ${d.level === 'very-dissatisfied' ? 'very dissatisfied' : 'dissatisfied'} — ${clip(d.reason)}` };
+      return { change: { reopen: { round: Number(d.round) } }, summary: `Reopened (重办): the reporter was ${d.level === 'very-dissatisfied' ? 'very dissatisfied' : 'dissatisfied'} — ${clip(d.reason)}` };
     case 'notification.delivered':
       return { change: {}, summary: `${d.recipient} notified (${d.channel})` };
     default:

@@ -100,7 +100,13 @@ export class CaseRepository {
     const [current] = await tx.query('SELECT status FROM case_views WHERE case_id = $1 FOR UPDATE', [event.caseId]);
     if (!current) return;
     const { change, summary } = describeEvent(event);
-    const status = laterStatus(current.status, change.status);
+    let status = laterStatus(current.status, change.status);
+    // Status moves only forward, except a rebound (重办): the reporter reopened the resolution it
+    // names — unless a later resolution arrived first (topics are not ordered against each other).
+    if (change.reopen && status === 'resolved') {
+      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM case_timeline WHERE case_id = $1 AND type = 'case.resolved'`, [event.caseId]);
+      if (n <= change.reopen.round) status = 'in-progress';
+    }
     await tx.query(
       `UPDATE case_views SET
          status = $2,
