@@ -87,11 +87,17 @@ describe('a resolved case rated by its reporter, reopened by dissatisfaction, an
       [1, 'dissatisfied', 'api'],
       [2, 'very-satisfied', 'link'],
     ]);
-    const months = await api(`/api/v1/assessment/units/${unitId}/months`, { token: assessor });
-    const current = months.body.months[months.body.months.length - 1];
-    expect(current.resolved).toBeGreaterThanOrEqual(2);
-    expect(current.rebounds).toBeGreaterThanOrEqual(1);
-    expect(current.satisfaction).toBeGreaterThanOrEqual(0);
-    expect((await api(`/api/v1/assessment/units/${unitId}/months?from=2026-13`, { token: assessor })).body.errors[0].field).toBe('from');
+    const figures = await api(`/api/v1/assessment/units/${unitId}/kpis?period=month`, { token: assessor });
+    expect(figures.status).toBe(200);
+    expect(figures.body.counters.resolved).toBeGreaterThanOrEqual(2);
+    expect(figures.body.counters.rebounds).toBeGreaterThanOrEqual(1);
+    expect(figures.body.counters.responses).toBeGreaterThanOrEqual(1);
+    expect(figures.body.kpis.satisfaction).toEqual(expect.any(Number));
+    expect(figures.body.efficiencyIndex).toEqual(expect.any(Number));
+    const ranking = await api('/api/v1/assessment/rankings?period=month', { token: assessor });
+    expect(ranking.body.units.find((u: { unitId: string }) => u.unitId === unitId)).toMatchObject({ rank: expect.any(Number), index: figures.body.efficiencyIndex });
+    expect((await api('/api/v1/assessment/rankings', { token: handler })).status).toBe(403);
+    expect((await api(`/api/v1/assessment/units/${unitId}/kpis?period=fortnight`, { token: assessor })).body.errors[0].field).toBe('period');
+    expect((await api(`/api/v1/assessment/units/${unitId}/kpis?at=2026-02-30`, { token: assessor })).body.errors[0].field).toBe('at');
   });
 });

@@ -1,8 +1,13 @@
-import { CaseAssigned, CaseReceived, CaseResolved, EventOf, topicOf } from '@duban/contracts';
+import { AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, CaseReceived, CaseResolved, EventOf, ResultSubmitted, SlaClockStarted, topicOf } from '@duban/contracts';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { LinkRatingsController, RatingsController } from './api/ratings.controller';
 import { UnitsController } from './api/units.controller';
+import { KPI_WEIGHTS, KpisController } from './api/kpis.controller';
+import { KpiProjector } from './application/kpi-projector';
+import { DEFAULT_WEIGHTS, IndexWeights } from './domain/kpi';
+import { UnitDays } from './infrastructure/unit-days';
+import { UnitDays1763900000520 } from './infrastructure/1763900000520-unit-days';
 import { RatingDefaults, Ratings } from './application/ratings';
 import { RATING_LEVELS, RatingLevel } from './domain/rating';
 import { AssessmentSchema1763900000500 } from './infrastructure/1763900000500-assessment-schema';
@@ -11,7 +16,7 @@ import { Ratings1763900000510 } from './infrastructure/1763900000510-ratings';
 export const assessmentService: DomainServiceDefinition = {
   service: 'assessment',
   defaultPort: 8085,
-  migrations: [AssessmentSchema1763900000500, Ratings1763900000510],
+  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520],
   config: {
     /** Hours the reporter has to rate a resolution; afterwards RATING_DEFAULT_LEVEL counts. */
     RATING_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
@@ -23,22 +28,29 @@ export const assessmentService: DomainServiceDefinition = {
     KPI_TIME_ZONE: Type.String({ minLength: 1, default: 'Asia/Shanghai' }),
     /** How often unrated resolutions past their window get the default (ms). */
     RATING_SWEEP_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
+    /** Weights of the efficiency index, e.g. "onTimeCompletion=0.3,satisfaction=0.3"; unnamed KPIs keep their defaults (docs/assessment.md). */
+    KPI_WEIGHTS: Type.String({ maxLength: 500, default: '' }),
   },
-  controllers: [UnitsController, RatingsController, LinkRatingsController],
+  controllers: [UnitsController, RatingsController, LinkRatingsController, KpisController],
   compose(runtime, config) {
-    const ratings = new Ratings(runtime, {
+    const days = new UnitDays(config.KPI_TIME_ZONE as string);
+    const kpi = new KpiProjector(days);
+    const ratings = new Ratings(runtime, days, {
       windowHours: config.RATING_WINDOW_HOURS as number,
       defaultLevel: config.RATING_DEFAULT_LEVEL as RatingLevel,
       linkSecret: config.RATING_LINK_SECRET as string,
-      timeZone: config.KPI_TIME_ZONE as string,
       sweepMs: config.RATING_SWEEP_MS as number,
     });
     return {
-      providers: [{ provide: Ratings, useValue: ratings }],
+      providers: [
+        { provide: Ratings, useValue: ratings },
+        { provide: UnitDays, useValue: days },
+        { provide: KPI_WEIGHTS, useValue: parseWeights(config.KPI_WEIGHTS as string) },
+      ],
       workers: [new RatingDefaults(ratings, (error) => runtime.logger.error({ err: error }, 'default ratings sweep failed'))],
       consumers: [
         {
-          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration')],
+          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration'), topicOf('escalation')],
           handlers: {
             // Who may rate the case: its reporter.
             [CaseReceived.type]: async (event, tx) => {
@@ -58,6 +70,27 @@ export const assessmentService: DomainServiceDefinition = {
                  WHERE open_cases.assigned_at <= EXCLUDED.assigned_at`,
                 [assigned.caseId, assigned.data.unitId, assigned.occurredAt],
               );
+              await kpi.assigned(tx, assigned.caseId, assigned.data.unitId, assigned.occurredAt);
+            },
+            // The limits the first response and the first result are judged against.
+            [SlaClockStarted.type]: async (event, tx) => {
+              await kpi.clockStarted(tx, event as EventOf<typeof SlaClockStarted>);
+            },
+            [CaseAccepted.type]: async (event, tx) => {
+              const accepted = event as EventOf<typeof CaseAccepted>;
+              await kpi.outcome(tx, accepted.caseId, 'first', accepted.data.unitId, new Date(accepted.occurredAt));
+            },
+            [ResultSubmitted.type]: async (event, tx) => {
+              const submitted = event as EventOf<typeof ResultSubmitted>;
+              await kpi.outcome(tx, submitted.caseId, 'result', submitted.data.unitId, new Date(submitted.occurredAt));
+            },
+            [AssistRequested.type]: async (event, tx) => {
+              const requested = event as EventOf<typeof AssistRequested>;
+              await kpi.assistRequested(tx, requested.data.assistId, requested.data.unitId, requested.occurredAt);
+            },
+            [AssistReplied.type]: async (event, tx) => {
+              const replied = event as EventOf<typeof AssistReplied>;
+              await kpi.assistReplied(tx, replied.data.assistId, replied.occurredAt);
             },
             // Resolved: no longer open; the resolution waits for the reporter's rating.
             [CaseResolved.type]: async (event, tx) => {
@@ -71,6 +104,19 @@ export const assessmentService: DomainServiceDefinition = {
     };
   },
 };
+
+/** KPI_WEIGHTS as "name=weight,…" over the defaults; an unknown name or a negative weight stops the start naming it. */
+export function parseWeights(text: string): IndexWeights {
+  const weights = { ...DEFAULT_WEIGHTS };
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=').map((p) => p.trim());
+    const w = Number(value);
+    if (!(name in weights) || !Number.isFinite(w) || w < 0) throw new Error(`KPI_WEIGHTS: "${part}" is not name=weight with a known KPI (${Object.keys(DEFAULT_WEIGHTS).join(', ')}) and a weight ≥ 0`);
+    weights[name as keyof IndexWeights] = w;
+  }
+  if (Object.values(weights).every((w) => w === 0)) throw new Error('KPI_WEIGHTS: at least one weight must be above 0');
+  return weights;
+}
 
 /** Runs the service as its own process (apps/assessment). */
 export const main = () => runDomainService(assessmentService);

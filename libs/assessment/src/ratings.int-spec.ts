@@ -6,6 +6,7 @@ import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Ratings } from './application/ratings';
+import { UnitDays } from './infrastructure/unit-days';
 import { assessmentService } from './index';
 
 jest.setTimeout(120_000);
@@ -27,7 +28,10 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
   const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
   const outbox = async (caseId: string): Promise<string[]> =>
     (await db.query(`SELECT event_type FROM outbox WHERE message_key = $1 ORDER BY seq`, [caseId])).map((r: { event_type: string }) => r.event_type);
-  const month = async (unitId: string) => (await db.query(`SELECT resolved, ratings, score_sum, defaulted, rebounds FROM unit_months WHERE unit_id = $1`, [unitId]))[0];
+  const month = async (unitId: string) => {
+    const c = (await new UnitDays('Asia/Shanghai').sum(db, '2026-11-01', '2026-11-30', unitId)).get(unitId)!;
+    return { resolved: c.resolved, ratings: c.ratings, score_sum: c.scoreSum, defaulted: c.defaulted, rebounds: c.rebounds, firstTime: c.firstTime, firstRatings: c.firstRatings };
+  };
 
   async function resolvedCase(unitId: string, at: Date): Promise<{ caseId: string; resolve: (when: Date) => Promise<void> }> {
     const caseId = randomUUID();
@@ -56,11 +60,11 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
     await db.initialize();
     await migrate(db);
     const runtime = { dataSource: db, topic: TOPIC, logger: pino({ level: 'silent' }) };
-    const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000 };
+    const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000, KPI_WEIGHTS: '' };
     const composed = assessmentService.compose(runtime as never, config);
     handlers = composed.consumers[0].handlers;
     // The same service, on the test's clock.
-    ratings = new Ratings(runtime as never, { windowHours: 72, defaultLevel: 'satisfied', linkSecret: 'x'.repeat(32), timeZone: 'Asia/Shanghai', sweepMs: 1000, now: () => now });
+    ratings = new Ratings(runtime as never, new UnitDays('Asia/Shanghai'), { windowHours: 72, defaultLevel: 'satisfied', linkSecret: 'x'.repeat(32), sweepMs: 1000, now: () => now });
   });
 
   afterAll(async () => {
@@ -71,7 +75,7 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
   it('rates once, rebounds on dissatisfaction, rates the next resolution, and defaults the unrated ones when the window passes', async () => {
     const rated = await resolvedCase('parks', now);
     const silent = await resolvedCase('parks', now);
-    expect(await month('parks')).toEqual({ resolved: 2, ratings: 0, score_sum: 0, defaulted: 0, rebounds: 0 });
+    expect(await month('parks')).toEqual({ resolved: 2, ratings: 0, score_sum: 0, defaulted: 0, rebounds: 0, firstTime: 0, firstRatings: 0 });
 
     // Someone else cannot rate it; the reporter rates once.
     await expect(ratings.rateAsReporter({ subject: 'someone-else', roles: ['reporter'] } as never, rated.caseId, { level: 'satisfied' })).rejects.toMatchObject({ status: 404 });
@@ -100,7 +104,8 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
     // A signed link that has expired is refused by field.
     await expect(ratings.rateByLink({ token: link.token, level: 'neutral' })).rejects.toMatchObject({ status: 400 });
 
-    // November in Shanghai: 3 resolutions, 3 ratings (25 + 100 + 75), one default, one rebound.
-    expect(await month('parks')).toEqual({ resolved: 3, ratings: 3, score_sum: 200, defaulted: 1, rebounds: 1 });
+    // November in Shanghai: 3 resolutions, 3 ratings (25 + 100 + 75), one default, one rebound;
+    // of the two first resolutions rated, the defaulted one counts as resolved the first time.
+    expect(await month('parks')).toEqual({ resolved: 3, ratings: 3, score_sum: 200, defaulted: 1, rebounds: 1, firstTime: 1, firstRatings: 2 });
   });
 });

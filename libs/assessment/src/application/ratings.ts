@@ -5,6 +5,7 @@ import { Problems, ServiceRuntime } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { isRebound, RatingLevel, SATISFACTION, signLink, verifyLink } from '../domain/rating';
+import { UnitDays } from '../infrastructure/unit-days';
 
 export interface RatingOptions {
   /** How long the reporter has to rate a resolution before the default counts (hours). */
@@ -13,8 +14,6 @@ export interface RatingOptions {
   defaultLevel: RatingLevel;
   /** HMAC secret of the signed rating links. */
   linkSecret: string;
-  /** The time zone whose months the KPIs count in. */
-  timeZone: string;
   /** How often the default sweep looks for requests past their window (ms). */
   sweepMs: number;
   now?: () => Date;
@@ -31,7 +30,7 @@ interface RequestRow {
 /**
  * Ratings (评价): each resolution of a case is rated once — by the reporter through the API or a
  * signed link, or by default when the window passes. An unsatisfied rating reopens the case (a
- * rebound) and counts against the unit. Each rating updates the unit's month in the same
+ * rebound) and counts against the unit. Each rating updates the unit's day in the same
  * transaction as the rating row and its events.
  */
 export class Ratings {
@@ -39,6 +38,7 @@ export class Ratings {
 
   constructor(
     private readonly runtime: Pick<ServiceRuntime, 'dataSource' | 'topic'>,
+    private readonly days: UnitDays,
     readonly options: RatingOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -55,7 +55,7 @@ export class Ratings {
        RETURNING round`,
       [caseId, unitId, at, due],
     );
-    if (inserted.length > 0) await this.bump(tx, unitId, at, { resolved: 1 });
+    if (inserted.length > 0) await this.days.bump(tx, unitId, at, { resolved: 1 });
   }
 
   /** The reporter rates the latest resolution of their case. */
@@ -131,7 +131,15 @@ export class Ratings {
     );
     await tx.query(`UPDATE rating_requests SET rated_at = $3 WHERE case_id = $1 AND round = $2`, [request.case_id, request.round, at]);
     const rebound = via !== 'default' && isRebound(level);
-    await this.bump(tx, request.unit_id, at, { ratings: 1, score_sum: score, defaulted: via === 'default' ? 1 : 0, rebounds: rebound ? 1 : 0 });
+    const first = request.round === 1 ? 1 : 0;
+    await this.days.bump(tx, request.unit_id, at, {
+      ratings: 1,
+      scoreSum: score,
+      defaulted: via === 'default' ? 1 : 0,
+      rebounds: rebound ? 1 : 0,
+      firstRatings: first,
+      firstTime: first && !rebound ? 1 : 0,
+    });
     const common = { caseId: request.case_id, unitId: request.unit_id, occurredAt: at };
     const events: AnyEnvelope[] = [newEvent(CaseRated, { ...common, data: { ratingId, unitId: request.unit_id, round: request.round, level, score, via } })];
     if (rebound) {
@@ -142,21 +150,7 @@ export class Ratings {
     await enqueue(tx, this.runtime.topic, events);
     return { ratingId, caseId: request.case_id, round: request.round, unitId: request.unit_id, level, score, via, rebound, ratedAt: at };
   }
-
-  /** One statement per event: the unit's month row is created or incremented. */
-  private async bump(tx: EntityManager, unitId: string, at: Date, add: Partial<Record<MonthCounter, number>>): Promise<void> {
-    const counters = MONTH_COUNTERS.filter((c) => add[c]);
-    await tx.query(
-      `INSERT INTO unit_months (unit_id, month, ${counters.join(', ')})
-       VALUES ($1, date_trunc('month', $2::timestamptz AT TIME ZONE $3)::date, ${counters.map((_, i) => `$${i + 4}`).join(', ')})
-       ON CONFLICT (unit_id, month) DO UPDATE SET ${counters.map((c) => `${c} = unit_months.${c} + EXCLUDED.${c}`).join(', ')}`,
-      [unitId, at, this.options.timeZone, ...counters.map((c) => add[c])],
-    );
-  }
 }
-
-const MONTH_COUNTERS = ['resolved', 'ratings', 'score_sum', 'defaulted', 'rebounds'] as const;
-type MonthCounter = (typeof MONTH_COUNTERS)[number];
 
 /** Records the default rating of resolutions nobody rated within the window. */
 export class RatingDefaults {

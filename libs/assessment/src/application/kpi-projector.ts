@@ -1,0 +1,71 @@
+import { EventOf, SlaClockStarted } from '@duban/contracts';
+import type { EntityManager } from 'typeorm';
+import { UnitDays } from '../infrastructure/unit-days';
+
+const FIRST_STAGES = ['start', 'accept'];
+const RESULT_STAGES = ['result', 'complete', 'solution'];
+type Kind = 'first' | 'result';
+
+/**
+ * Keeps the KPI counters from the lifecycle events, each in the transaction of its event: an
+ * assignment, the first response (签收) and the first result of each case at each unit, judged
+ * against the limits escalation announced — whichever of the two arrives first.
+ */
+export class KpiProjector {
+  constructor(private readonly days: UnitDays) {}
+
+  /** Counts `what` once per case and unit; false when it was counted before. */
+  private async once(tx: EntityManager, caseId: string, unitId: string, what: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query(`INSERT INTO counted (case_id, unit_id, what) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING case_id`, [caseId, unitId, what]);
+    return rows.length > 0;
+  }
+
+  async assigned(tx: EntityManager, caseId: string, unitId: string, at: string): Promise<void> {
+    if (await this.once(tx, caseId, unitId, 'assigned')) await this.days.bump(tx, unitId, at, { assigned: 1 });
+  }
+
+  /** A limit of the case: remembered (the latest clock of each kind wins), and an outcome that waited for it is judged now. */
+  async clockStarted(tx: EntityManager, event: EventOf<typeof SlaClockStarted>): Promise<void> {
+    const kind: Kind | null = FIRST_STAGES.includes(event.data.stage) ? 'first' : RESULT_STAGES.includes(event.data.stage) ? 'result' : null;
+    if (!kind || !event.unitId) return;
+    await tx.query(
+      `INSERT INTO case_limits (case_id, kind, clock_id, unit_id, started_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (case_id, kind) DO UPDATE SET clock_id = EXCLUDED.clock_id, unit_id = EXCLUDED.unit_id, started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at
+       WHERE case_limits.started_at <= EXCLUDED.started_at`,
+      [event.caseId, kind, event.data.clockId, event.unitId, event.data.startedAt, event.data.dueAt],
+    );
+    const [waiting]: [{ unit_id: string; at: Date }[], number] = await tx.query(
+      `DELETE FROM pending_outcomes WHERE case_id = $1 AND kind = $2 RETURNING unit_id, at`,
+      [event.caseId, kind],
+    );
+    for (const w of waiting) await this.judge(tx, kind, w.unit_id, w.at, new Date(event.data.dueAt));
+  }
+
+  /** The first response (kind first) or first result (kind result) of the case at this unit. */
+  async outcome(tx: EntityManager, caseId: string, kind: Kind, unitId: string, at: Date): Promise<void> {
+    if (!(await this.once(tx, caseId, unitId, kind))) return;
+    const [limit] = await tx.query(`SELECT due_at FROM case_limits WHERE case_id = $1 AND kind = $2`, [caseId, kind]);
+    if (!limit) {
+      await tx.query(`INSERT INTO pending_outcomes (case_id, kind, unit_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [caseId, kind, unitId, at]);
+      return;
+    }
+    await this.judge(tx, kind, unitId, at, limit.due_at);
+  }
+
+  private async judge(tx: EntityManager, kind: Kind, unitId: string, at: Date, due: Date): Promise<void> {
+    const onTime = at.getTime() <= due.getTime() ? 1 : 0;
+    await this.days.bump(tx, unitId, at, kind === 'first' ? { responses: 1, responsesOnTime: onTime } : { completions: 1, completionsOnTime: onTime });
+  }
+
+  async assistRequested(tx: EntityManager, assistId: string, unitId: string, at: string): Promise<void> {
+    await tx.query(`INSERT INTO assist_requests (assist_id, unit_id, requested_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [assistId, unitId, at]);
+  }
+
+  async assistReplied(tx: EntityManager, assistId: string, at: string): Promise<void> {
+    const [rows]: [{ unit_id: string; requested_at: Date }[], number] = await tx.query(`DELETE FROM assist_requests WHERE assist_id = $1 RETURNING unit_id, requested_at`, [assistId]);
+    const row = rows[0];
+    if (!row) return;
+    const minutes = Math.max(0, Math.round((new Date(at).getTime() - new Date(row.requested_at).getTime()) / 60_000));
+    await this.days.bump(tx, row.unit_id, at, { assistsReplied: 1, assistReplyMinutes: minutes });
+  }
+}

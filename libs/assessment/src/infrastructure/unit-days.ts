@@ -1,0 +1,43 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { COUNTERS, UnitCounters, zeroCounters } from '../domain/kpi';
+
+const column = (c: keyof UnitCounters) => c.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`);
+
+/** The KPI roll-up: counters per unit and local day, incremented in the transaction of each event. */
+export class UnitDays {
+  constructor(private readonly timeZone: string) {}
+
+  /** Adds to the unit's counters of the local day of `at` (one statement: created or incremented). */
+  async bump(tx: EntityManager, unitId: string, at: Date | string, add: Partial<UnitCounters>): Promise<void> {
+    const counters = COUNTERS.filter((c) => add[c]);
+    if (counters.length === 0) return;
+    await tx.query(
+      `INSERT INTO unit_days (unit_id, day, ${counters.map(column).join(', ')})
+       VALUES ($1, ($2::timestamptz AT TIME ZONE $3)::date, ${counters.map((_, i) => `$${i + 4}`).join(', ')})
+       ON CONFLICT (unit_id, day) DO UPDATE SET ${counters.map((c) => `${column(c)} = unit_days.${column(c)} + EXCLUDED.${column(c)}`).join(', ')}`,
+      [unitId, at, this.timeZone, ...counters.map((c) => add[c])],
+    );
+  }
+
+  /** Each unit's counters summed over the local days [from, to] (YYYY-MM-DD); `unitId` narrows to one. */
+  async sum(db: DataSource | EntityManager, from: string, to: string, unitId?: string): Promise<Map<string, UnitCounters>> {
+    const rows: Record<string, string | number>[] = await db.query(
+      `SELECT unit_id, ${COUNTERS.map((c) => `sum(${column(c)})::bigint AS "${c}"`).join(', ')}
+         FROM unit_days WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR unit_id = $3)
+        GROUP BY unit_id`,
+      [from, to, unitId ?? null],
+    );
+    const out = new Map<string, UnitCounters>();
+    for (const r of rows) {
+      const c = zeroCounters();
+      for (const k of COUNTERS) c[k] = Number(r[k]);
+      out.set(String(r.unit_id), c);
+    }
+    return out;
+  }
+
+  /** The local date of an instant (YYYY-MM-DD). */
+  today(now: Date): string {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: this.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  }
+}
