@@ -81,6 +81,22 @@ describe('a resolved case rated by its reporter, reopened by dissatisfaction, an
     expect(await happy.json()).toMatchObject({ round: 2, score: 100, via: 'link', rebound: false });
     expect((await byLink(link.token, { level: 'very-satisfied' })).status).toBe(409);
 
+    // 回访: two revisits planned for the satisfied resolution; after both, the case is closed and archived.
+    const planned = await eventually(async () => {
+      const r = await api(`/api/v1/assessment/revisits?caseId=${caseId}`, { token: operator });
+      return r.body.revisits?.length === 2 ? r.body.revisits : undefined;
+    });
+    expect(planned.map((v: { afterDays: number; round: number }) => [v.afterDays, v.round])).toEqual([
+      [30, 2],
+      [90, 2],
+    ]);
+    expect((await api(`/api/v1/assessment/revisits/${planned[0].id}`, { method: 'POST', token: handler, body: { outcome: 'resolved' } })).status).toBe(403);
+    const noNote = await api(`/api/v1/assessment/revisits/${planned[0].id}`, { method: 'POST', token: operator, body: { outcome: 'recurred' } });
+    expect([noNote.status, noNote.body.errors[0].field]).toEqual([400, 'note']);
+    expect((await api(`/api/v1/assessment/revisits/${planned[0].id}`, { method: 'POST', token: operator, body: { outcome: 'resolved' } })).body).toMatchObject({ closed: false });
+    expect((await api(`/api/v1/assessment/revisits/${planned[1].id}`, { method: 'POST', token: operator, body: { outcome: 'unreachable', note: 'No answer three times' } })).body).toMatchObject({ closed: true });
+    await eventually(async () => ((await api(`/api/v1/cases/${caseId}`, { token: citizen })).body.status === 'closed' ? true : undefined));
+
     // Both ratings are kept; the unit's month counts two resolutions, two ratings and one rebound of this case.
     const ratings = await api(rating, { token: assessor });
     expect(ratings.body.ratings.map((r: { round: number; level: string; via: string }) => [r.round, r.level, r.via])).toEqual([

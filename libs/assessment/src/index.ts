@@ -5,6 +5,9 @@ import { LinkRatingsController, RatingsController } from './api/ratings.controll
 import { UnitsController } from './api/units.controller';
 import { KPI_WEIGHTS, KpisController } from './api/kpis.controller';
 import { KpiProjector } from './application/kpi-projector';
+import { Revisits } from './application/revisits';
+import { RevisitsController } from './api/revisits.controller';
+import { Revisits1763900000530 } from './infrastructure/1763900000530-revisits';
 import { DEFAULT_WEIGHTS, IndexWeights } from './domain/kpi';
 import { UnitDays } from './infrastructure/unit-days';
 import { UnitDays1763900000520 } from './infrastructure/1763900000520-unit-days';
@@ -16,7 +19,7 @@ import { Ratings1763900000510 } from './infrastructure/1763900000510-ratings';
 export const assessmentService: DomainServiceDefinition = {
   service: 'assessment',
   defaultPort: 8085,
-  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520],
+  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530],
   config: {
     /** Hours the reporter has to rate a resolution; afterwards RATING_DEFAULT_LEVEL counts. */
     RATING_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
@@ -30,12 +33,15 @@ export const assessmentService: DomainServiceDefinition = {
     RATING_SWEEP_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
     /** Weights of the efficiency index, e.g. "onTimeCompletion=0.3,satisfaction=0.3"; unnamed KPIs keep their defaults (docs/assessment.md). */
     KPI_WEIGHTS: Type.String({ maxLength: 500, default: '' }),
+    /** Days after a resolution its reporter is called back, comma-separated (empty: no revisits; the case closes when rated). */
+    REVISIT_DAYS: Type.String({ pattern: '^(\\s*[1-9][0-9]{0,2}\\s*(,\\s*[1-9][0-9]{0,2}\\s*)*)?$', default: '30,90' }),
   },
-  controllers: [UnitsController, RatingsController, LinkRatingsController, KpisController],
+  controllers: [UnitsController, RatingsController, LinkRatingsController, KpisController, RevisitsController],
   compose(runtime, config) {
     const days = new UnitDays(config.KPI_TIME_ZONE as string);
     const kpi = new KpiProjector(days);
-    const ratings = new Ratings(runtime, days, {
+    const revisits = new Revisits(runtime, days, { afterDays: parseDays(config.REVISIT_DAYS as string) });
+    const ratings = new Ratings(runtime, days, revisits, {
       windowHours: config.RATING_WINDOW_HOURS as number,
       defaultLevel: config.RATING_DEFAULT_LEVEL as RatingLevel,
       linkSecret: config.RATING_LINK_SECRET as string,
@@ -45,6 +51,7 @@ export const assessmentService: DomainServiceDefinition = {
       providers: [
         { provide: Ratings, useValue: ratings },
         { provide: UnitDays, useValue: days },
+        { provide: Revisits, useValue: revisits },
         { provide: KPI_WEIGHTS, useValue: parseWeights(config.KPI_WEIGHTS as string) },
       ],
       workers: [new RatingDefaults(ratings, (error) => runtime.logger.error({ err: error }, 'default ratings sweep failed'))],
@@ -117,6 +124,10 @@ export function parseWeights(text: string): IndexWeights {
   if (Object.values(weights).every((w) => w === 0)) throw new Error('KPI_WEIGHTS: at least one weight must be above 0');
   return weights;
 }
+
+/** REVISIT_DAYS as sorted distinct day counts. */
+export const parseDays = (text: string): number[] =>
+  [...new Set(text.split(',').map((d) => d.trim()).filter(Boolean).map(Number))].sort((a, b) => a - b);
 
 /** Runs the service as its own process (apps/assessment). */
 export const main = () => runDomainService(assessmentService);

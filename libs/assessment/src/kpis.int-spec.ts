@@ -39,7 +39,7 @@ describe('unit KPIs kept from events on real PostgreSQL', () => {
     db = createDataSource({ url, applicationName: 'kpis', migrations: [MessagingTables1763900000000, ...(assessmentService.migrations as unknown as never[])], poolSize: 4 });
     await db.initialize();
     await migrate(db);
-    const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000, KPI_WEIGHTS: '' };
+    const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000, KPI_WEIGHTS: '', REVISIT_DAYS: '30,90' };
     handlers = assessmentService.compose({ dataSource: db, topic: 'duban.assessment.events', logger: pino({ level: 'silent' }) } as never, config).consumers[0].handlers;
   });
 

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Ratings } from './application/ratings';
+import { Revisits } from './application/revisits';
 import { UnitDays } from './infrastructure/unit-days';
 import { assessmentService } from './index';
 
@@ -25,6 +26,7 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
   let handlers: Record<string, EventHandler>;
   let now = new Date('2026-11-02T02:00:00Z');
   let ratings: Ratings;
+  let revisits: Revisits;
   const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
   const outbox = async (caseId: string): Promise<string[]> =>
     (await db.query(`SELECT event_type FROM outbox WHERE message_key = $1 ORDER BY seq`, [caseId])).map((r: { event_type: string }) => r.event_type);
@@ -60,11 +62,13 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
     await db.initialize();
     await migrate(db);
     const runtime = { dataSource: db, topic: TOPIC, logger: pino({ level: 'silent' }) };
-    const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000, KPI_WEIGHTS: '' };
+    const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000, KPI_WEIGHTS: '', REVISIT_DAYS: '30,90' };
     const composed = assessmentService.compose(runtime as never, config);
     handlers = composed.consumers[0].handlers;
     // The same service, on the test's clock.
-    ratings = new Ratings(runtime as never, new UnitDays('Asia/Shanghai'), { windowHours: 72, defaultLevel: 'satisfied', linkSecret: 'x'.repeat(32), sweepMs: 1000, now: () => now });
+    const days = new UnitDays('Asia/Shanghai');
+    revisits = new Revisits(runtime as never, days, { afterDays: [30, 90], now: () => now });
+    ratings = new Ratings(runtime as never, days, revisits, { windowHours: 72, defaultLevel: 'satisfied', linkSecret: 'x'.repeat(32), sweepMs: 1000, now: () => now });
   });
 
   afterAll(async () => {
@@ -107,5 +111,41 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
     // November in Shanghai: 3 resolutions, 3 ratings (25 + 100 + 75), one default, one rebound;
     // of the two first resolutions rated, the defaulted one counts as resolved the first time.
     expect(await month('parks')).toEqual({ resolved: 3, ratings: 3, score_sum: 200, defaulted: 1, rebounds: 1, firstTime: 1, firstRatings: 2 });
+  });
+
+  it('plans revisits at 30 and 90 days after a satisfied resolution, reopens on a recurrence, and closes the case after the last revisit', async () => {
+    const staff = { subject: 's-op', username: 'operator1', unitId: null, roles: ['operator'] } as never;
+    const start = now;
+    const kept = await resolvedCase('parks', now);
+    const back = await resolvedCase('parks', now);
+    await ratings.rateAsReporter(reporter, kept.caseId, { level: 'satisfied' });
+    await ratings.rateAsReporter(reporter, back.caseId, { level: 'very-satisfied' });
+    const plan = await revisits.list(staff, { caseId: kept.caseId });
+    expect(plan.map((v: { afterDays: number; state: string }) => [v.afterDays, v.state])).toEqual([
+      [30, 'scheduled'],
+      [90, 'scheduled'],
+    ]);
+    expect(new Date(plan[0].dueAt).getTime() - start.getTime()).toBe(30 * 86_400_000);
+    expect(await revisits.list(staff, { due: true, caseId: kept.caseId })).toEqual([]);
+    await expect(revisits.list({ roles: ['handler'], unitId: 'parks' } as never, {})).rejects.toMatchObject({ status: 403 });
+
+    // 30 days on: both are due; the kept one is still solved, the other recurred.
+    now = new Date(start.getTime() + 30 * 86_400_000);
+    const due = await revisits.list(staff, { due: true });
+    const first = due.find((v: { caseId: string }) => v.caseId === kept.caseId);
+    const other = due.find((v: { caseId: string }) => v.caseId === back.caseId);
+    expect(await revisits.record(staff, first.id, { outcome: 'resolved' })).toMatchObject({ closed: false, rebound: false });
+    await expect(revisits.record(staff, first.id, { outcome: 'resolved' })).rejects.toMatchObject({ status: 409 });
+    await expect(revisits.record(staff, other.id, { outcome: 'recurred' })).rejects.toMatchObject({ status: 400 });
+    expect(await revisits.record(staff, other.id, { outcome: 'recurred', note: 'The slat fell off again' })).toMatchObject({ rebound: true, closed: false });
+    expect((await outbox(back.caseId)).slice(-2)).toEqual(['case.revisited', 'case.rebounded']);
+    expect((await revisits.list(staff, { caseId: back.caseId })).map((v: { state: string }) => v.state)).toEqual(['done', 'cancelled']);
+
+    // 90 days on: nobody answers; the last revisit closes and archives the case.
+    now = new Date(start.getTime() + 90 * 86_400_000);
+    const last = (await revisits.list(staff, { due: true, caseId: kept.caseId }))[0];
+    expect(await revisits.record(staff, last.id, { outcome: 'unreachable' })).toMatchObject({ closed: true });
+    expect((await outbox(kept.caseId)).slice(-2)).toEqual(['case.revisited', 'case.closed']);
+    expect((await db.query(`SELECT round FROM closed_cases WHERE case_id = $1`, [kept.caseId]))[0].round).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, CaseRated, CaseRebounded, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
+import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, CaseRated, CaseRebounded, CaseRevisited, CaseClosed, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
@@ -93,6 +93,8 @@ export const intakeService: DomainServiceDefinition = {
             [CaseResolved.type]: project,
             [CaseRated.type]: project,
             [CaseRebounded.type]: project,
+            [CaseRevisited.type]: project,
+            [CaseClosed.type]: project,
             [AssistRequested.type]: project,
             [AssistExtensionRequested.type]: project,
             [AssistExtensionDecided.type]: project,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { isRebound, RatingLevel, SATISFACTION, signLink, verifyLink } from '../domain/rating';
 import { UnitDays } from '../infrastructure/unit-days';
+import { Revisits } from './revisits';
 
 export interface RatingOptions {
   /** How long the reporter has to rate a resolution before the default counts (hours). */
@@ -23,6 +24,7 @@ interface RequestRow {
   case_id: string;
   round: number;
   unit_id: string;
+  resolved_at: Date;
   due_at: Date;
   rated_at: Date | null;
 }
@@ -39,6 +41,7 @@ export class Ratings {
   constructor(
     private readonly runtime: Pick<ServiceRuntime, 'dataSource' | 'topic'>,
     private readonly days: UnitDays,
+    private readonly revisits: Revisits,
     readonly options: RatingOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -77,7 +80,7 @@ export class Ratings {
     }
     return this.runtime.dataSource.transaction(async (tx) => {
       const [request]: RequestRow[] = await tx.query(
-        `SELECT case_id, round, unit_id, due_at, rated_at FROM rating_requests WHERE case_id = $1 AND round = $2 FOR UPDATE`,
+        `SELECT case_id, round, unit_id, resolved_at, due_at, rated_at FROM rating_requests WHERE case_id = $1 AND round = $2 FOR UPDATE`,
         [check.claims.caseId, check.claims.round],
       );
       if (!request) throw Problems.field('token', 'not a valid rating link');
@@ -97,7 +100,7 @@ export class Ratings {
   async sweepDefaults(limit = 200): Promise<number> {
     return this.runtime.dataSource.transaction(async (tx) => {
       const due: RequestRow[] = await tx.query(
-        `SELECT case_id, round, unit_id, due_at, rated_at FROM rating_requests
+        `SELECT case_id, round, unit_id, resolved_at, due_at, rated_at FROM rating_requests
           WHERE rated_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [this.now(), limit],
       );
@@ -108,7 +111,7 @@ export class Ratings {
 
   private async latest(tx: EntityManager, caseId: string, lock = true): Promise<RequestRow> {
     const [request]: RequestRow[] = await tx.query(
-      `SELECT case_id, round, unit_id, due_at, rated_at FROM rating_requests WHERE case_id = $1 ORDER BY round DESC LIMIT 1 ${lock ? 'FOR UPDATE' : ''}`,
+      `SELECT case_id, round, unit_id, resolved_at, due_at, rated_at FROM rating_requests WHERE case_id = $1 ORDER BY round DESC LIMIT 1 ${lock ? 'FOR UPDATE' : ''}`,
       [caseId],
     );
     if (!request) throw Problems.conflict('The case is not resolved; only a resolved case can be rated.');
@@ -146,6 +149,9 @@ export class Ratings {
       events.push(newEvent(CaseRebounded, { ...common, data: { ratingId, unitId: request.unit_id, round: request.round, level, reason: comment ?? `rated ${level}` } }));
       // The case is open again: it counts into the unit's open cases until its next resolution.
       await tx.query(`INSERT INTO open_cases (case_id, unit_id, assigned_at) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING`, [request.case_id, request.unit_id, at]);
+    } else {
+      // Not reopened: revisits are planned (or, without them, the case is closed and archived).
+      events.push(...(await this.revisits.afterRating(tx, { caseId: request.case_id, round: request.round, unitId: request.unit_id, resolvedAt: request.resolved_at }, at)));
     }
     await enqueue(tx, this.runtime.topic, events);
     return { ratingId, caseId: request.case_id, round: request.round, unitId: request.unit_id, level, score, via, rebound, ratedAt: at };

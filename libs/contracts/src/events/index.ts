@@ -540,6 +540,34 @@ export const CaseRebounded = defineEvent(
   ),
 );
 
+export const CaseRevisited = defineEvent(
+  'case.revisited',
+  1,
+  'assessment',
+  'Revisit staff called the reporter back (回访) some days after the resolution and recorded what they found.',
+  Type.Object(
+    {
+      revisitId: Uuid,
+      unitId: UnitCode,
+      round: Type.Integer({ minimum: 1 }),
+      /** Days after the resolution the revisit was planned for (30, 90, …). */
+      afterDays: Type.Integer({ minimum: 1 }),
+      outcome: Type.Union([Type.Literal('resolved'), Type.Literal('recurred'), Type.Literal('unreachable')]),
+      by: Username,
+      note: Type.Optional(Type.String({ maxLength: 1000 })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseClosed = defineEvent(
+  'case.closed',
+  1,
+  'assessment',
+  'The case is closed and archived (归档): its resolution was rated without a rebound and every revisit found the problem solved or the reporter unreachable.',
+  Type.Object({ unitId: UnitCode, round: Type.Integer({ minimum: 1 }), reason: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),
+);
+
 /** Every event the platform knows, by type; the source of the AsyncAPI document. */
 export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseReceived,
@@ -580,6 +608,8 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   NotificationDelivered,
   CaseRated,
   CaseRebounded,
+  CaseRevisited,
+  CaseClosed,
 ];
 
 export function eventDefinition(type: string): EventDefinition | undefined {

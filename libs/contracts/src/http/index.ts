@@ -366,3 +366,13 @@ export const LinkRatingRequest = Type.Object(
   { additionalProperties: false },
 );
 export type LinkRatingRequest = Static<typeof LinkRatingRequest>;
+
+/** Body of POST /api/v1/assessment/revisits/{id} (revisit staff): what the call back found. */
+export const RevisitRequest = Type.Object(
+  {
+    outcome: Type.Union([Type.Literal('resolved'), Type.Literal('recurred'), Type.Literal('unreachable')]),
+    note: Type.Optional(Text(1, 1000)),
+  },
+  { additionalProperties: false },
+);
+export type RevisitRequest = Static<typeof RevisitRequest>;

@@ -17,6 +17,15 @@ describe('case view', () => {
     expect(rebound.summary).toBe('Reopened (重办): the reporter was very dissatisfied — Still broken');
   });
 
+  it('closes the case when assessment archives it, and shows revisits on the timeline', () => {
+    expect(describeEvent({ ...base, type: 'case.closed', source: 'assessment', data: { round: 1, reason: 'every revisit done' } })).toEqual({
+      change: { status: 'closed' },
+      summary: 'Closed and archived (归档): every revisit done',
+    });
+    const revisit = describeEvent({ ...base, type: 'case.revisited', source: 'assessment', data: { afterDays: 30, by: 'operator1', outcome: 'recurred', note: 'Dark again' } });
+    expect(revisit).toEqual({ change: {}, summary: 'Revisit after 30 days (回访) by operator1: the problem recurred — Dark again' });
+  });
+
   it('takes unit, person and reason from an assignment', () => {
     const { change, summary } = describeEvent({
       ...base,

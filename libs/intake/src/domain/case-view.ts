@@ -122,6 +122,13 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
       return { change: {}, summary: d.via === 'default' ? `No rating in time: counted as ${d.level} (${d.score}/100) by default` : `Rated ${d.level} (${d.score}/100) by the reporter` };
     case 'case.rebounded':
       return { change: { reopen: { round: Number(d.round) } }, summary: `Reopened (重办): the reporter was ${d.level === 'very-dissatisfied' ? 'very dissatisfied' : 'dissatisfied'} — ${clip(d.reason)}` };
+    case 'case.revisited':
+      return {
+        change: {},
+        summary: `Revisit after ${d.afterDays} days (回访) by ${d.by}: ${d.outcome === 'recurred' ? 'the problem recurred' : d.outcome === 'resolved' ? 'still solved' : 'the reporter could not be reached'}${d.note ? ` — ${clip(d.note)}` : ''}`,
+      };
+    case 'case.closed':
+      return { change: { status: 'closed' }, summary: `Closed and archived (归档): ${d.reason}` };
     case 'notification.delivered':
       return { change: {}, summary: `${d.recipient} notified (${d.channel})` };
     default:
