@@ -1,10 +1,10 @@
-import { AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, CaseReceived, CaseResolved, EventOf, ResultSubmitted, SlaClockStarted, topicOf } from '@duban/contracts';
+import { AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, CaseReceived, CaseResolved, EventOf, ResultSubmitted, SlaClockStarted, SlaLightChanged, topicOf } from '@duban/contracts';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { LinkRatingsController, RatingsController } from './api/ratings.controller';
 import { UnitsController } from './api/units.controller';
 import { KPI_WEIGHTS, KpisController } from './api/kpis.controller';
-import { KpiProjector } from './application/kpi-projector';
+import { KpiProjector, RESULT_STAGES } from './application/kpi-projector';
 import { Revisits } from './application/revisits';
 import { RevisitsController } from './api/revisits.controller';
 import { Revisits1763900000530 } from './infrastructure/1763900000530-revisits';
@@ -83,6 +83,12 @@ export const assessmentService: DomainServiceDefinition = {
             [SlaClockStarted.type]: async (event, tx) => {
               await kpi.clockStarted(tx, event as EventOf<typeof SlaClockStarted>);
             },
+            // A result limit that ran out with no result is a late completion at that moment.
+            [SlaLightChanged.type]: async (event, tx) => {
+              const light = event as EventOf<typeof SlaLightChanged>;
+              if (light.data.light !== 'red' || !RESULT_STAGES.includes(light.data.stage) || !light.unitId) return;
+              await kpi.resultOverdue(tx, light.caseId, light.unitId, new Date(light.occurredAt));
+            },
             [CaseAccepted.type]: async (event, tx) => {
               const accepted = event as EventOf<typeof CaseAccepted>;
               await kpi.outcome(tx, accepted.caseId, 'first', accepted.data.unitId, new Date(accepted.occurredAt));
@@ -131,3 +137,6 @@ export const parseDays = (text: string): number[] =>
 
 /** Runs the service as its own process (apps/assessment). */
 export const main = () => runDomainService(assessmentService);
+export { kpis, efficiencyIndex, rankUnits, DEFAULT_WEIGHTS } from './domain/kpi';
+export type { UnitCounters, Kpis, IndexWeights } from './domain/kpi';
+export { UnitDays } from './infrastructure/unit-days';

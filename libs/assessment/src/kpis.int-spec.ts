@@ -1,4 +1,4 @@
-import { AnyEnvelope, AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, newEvent, ResultSubmitted, SlaClockStarted } from '@duban/contracts';
+import { AnyEnvelope, AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, newEvent, ResultSubmitted, SlaClockStarted, SlaLightChanged } from '@duban/contracts';
 import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { freshDatabase } from '@duban/testing';
@@ -67,6 +67,12 @@ describe('unit KPIs kept from events on real PostgreSQL', () => {
     await assign(c, 'water', 2);
     await assign(c, 'water', 2.5);
     await assign(c, 'parks', 3);
+    // Case D: the result limit runs out (escalation's red light) before any result; the late result adds nothing more.
+    const d = randomUUID();
+    await assign(d, 'water', 4);
+    await clock(d, 'water', 'complete', 4, 10);
+    await apply(newEvent(SlaLightChanged, { caseId: d, unitId: 'water', occurredAt: at(10), data: { clockId: randomUUID(), stage: 'complete', light: 'red', rung: 'supervision-office', dueAt: at(10).toISOString(), scheduledAt: at(10).toISOString() } }));
+    await result(d, 'water', 12);
     // Cooperation: parks answers a request after 90 minutes.
     const assistId = randomUUID();
     await apply(newEvent(AssistRequested, { caseId: a, unitId: 'parks', occurredAt: at(5), data: { assistId, unitId: 'parks', leadUnitId: 'water', by: 'h', request: 'help', replyWithinWorkingMinutes: 240 } }));
@@ -74,7 +80,7 @@ describe('unit KPIs kept from events on real PostgreSQL', () => {
 
     const sums = await new UnitDays('Asia/Shanghai').sum(db, '2026-11-01', '2026-11-30');
     const water = sums.get('water')!;
-    expect(water).toMatchObject({ assigned: 3, responses: 2, responsesOnTime: 1, completions: 1, completionsOnTime: 0 });
+    expect(water).toMatchObject({ assigned: 4, responses: 2, responsesOnTime: 1, completions: 2, completionsOnTime: 0 });
     expect(sums.get('parks')).toMatchObject({ assigned: 1, assistsReplied: 1, assistReplyMinutes: 90 });
     expect(kpis(water)).toMatchObject({ responseTimeliness: 50, onTimeCompletion: 0, closedLoopRate: 0 });
     expect(kpis(sums.get('parks')!).assistReplyHours).toBe(1.5);

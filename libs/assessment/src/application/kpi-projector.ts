@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { UnitDays } from '../infrastructure/unit-days';
 
 const FIRST_STAGES = ['start', 'accept'];
-const RESULT_STAGES = ['result', 'complete', 'solution'];
+export const RESULT_STAGES: readonly string[] = ['result', 'complete', 'solution'];
 type Kind = 'first' | 'result';
 
 /**
@@ -50,6 +50,16 @@ export class KpiProjector {
       return;
     }
     await this.judge(tx, kind, unitId, at, limit.due_at);
+  }
+
+  /**
+   * The result limit passed with no result: the case counts now as a late completion (its result,
+   * when it comes, is not counted again), so a unit cannot look punctual by never finishing.
+   */
+  async resultOverdue(tx: EntityManager, caseId: string, unitId: string, at: Date): Promise<void> {
+    if (!(await this.once(tx, caseId, unitId, 'result'))) return;
+    await tx.query(`DELETE FROM pending_outcomes WHERE case_id = $1 AND kind = 'result' AND unit_id = $2`, [caseId, unitId]);
+    await this.days.bump(tx, unitId, at, { completions: 1 });
   }
 
   private async judge(tx: EntityManager, kind: Kind, unitId: string, at: Date, due: Date): Promise<void> {

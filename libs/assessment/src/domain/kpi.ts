@@ -10,7 +10,7 @@ export interface UnitCounters {
   /** First responses (签收) and how many came within the first-stage limit. */
   responses: number;
   responsesOnTime: number;
-  /** First results submitted and how many came within the result limit. */
+  /** Cases due a result (the first result came, or the limit ran out without one) and how many had it within the limit. */
   completions: number;
   completionsOnTime: number;
   /** Resolutions (a reviewer accepted the result). */
@@ -51,7 +51,7 @@ export const zeroCounters = (): UnitCounters => Object.fromEntries(COUNTERS.map(
 export interface Kpis {
   /** 响应及时率: first responses within the limit ÷ first responses. */
   responseTimeliness: number | null;
-  /** 按期办结率: first results within the limit ÷ first results. */
+  /** 按期办结率: first results within the limit ÷ cases due a result (a limit that ran out without a result counts as late). */
   onTimeCompletion: number | null;
   /** 闭环率: resolutions ÷ assignments. */
   closedLoopRate: number | null;
