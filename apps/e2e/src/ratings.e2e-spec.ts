@@ -113,6 +113,18 @@ describe('a resolved case rated by its reporter, reopened by dissatisfaction, an
     const ranking = await api('/api/v1/assessment/rankings?period=month', { token: assessor });
     expect(ranking.body.units.find((u: { unitId: string }) => u.unitId === unitId)).toMatchObject({ rank: expect.any(Number), index: figures.body.efficiencyIndex });
     expect((await api('/api/v1/assessment/rankings', { token: handler })).status).toBe(403);
+    // The quarterly report: JSON, printable HTML with inline charts, and CSV per table.
+    const report = await api('/api/v1/assessment/reports/quarterly?format=json', { token: assessor });
+    expect(report.body.units.map((u: { unitId: string }) => u.unitId)).toContain(unitId);
+    expect(report.body.recommendations.length).toBeGreaterThanOrEqual(1);
+    const html = await fetch(`${stack.gatewayUrl}/api/v1/assessment/reports/quarterly`, { headers: { authorization: `Bearer ${assessor}` } });
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await html.text()).toContain('<svg');
+    const csv = await fetch(`${stack.gatewayUrl}/api/v1/assessment/reports/quarterly?format=csv&table=units`, { headers: { authorization: `Bearer ${assessor}` } });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((await csv.text()).split('\r\n')[0]).toMatch(/^rank,unit,index,/);
+    expect((await api('/api/v1/assessment/reports/quarterly?format=csv', { token: assessor })).body.errors[0].field).toBe('table');
+    expect((await api('/api/v1/assessment/reports/quarterly', { token: handler })).status).toBe(403);
     expect((await api(`/api/v1/assessment/units/${unitId}/kpis?period=fortnight`, { token: assessor })).body.errors[0].field).toBe('period');
     expect((await api(`/api/v1/assessment/units/${unitId}/kpis?at=2026-02-30`, { token: assessor })).body.errors[0].field).toBe('at');
   });

@@ -7,7 +7,9 @@ import { KPI_WEIGHTS, KpisController } from './api/kpis.controller';
 import { KpiProjector, RESULT_STAGES } from './application/kpi-projector';
 import { Revisits } from './application/revisits';
 import { RevisitsController } from './api/revisits.controller';
+import { ORGANISATION_NAME, ReportsController } from './api/reports.controller';
 import { Revisits1763900000530 } from './infrastructure/1763900000530-revisits';
+import { LostTime1763900000540 } from './infrastructure/1763900000540-lost-time';
 import { DEFAULT_WEIGHTS, IndexWeights } from './domain/kpi';
 import { UnitDays } from './infrastructure/unit-days';
 import { UnitDays1763900000520 } from './infrastructure/1763900000520-unit-days';
@@ -19,7 +21,7 @@ import { Ratings1763900000510 } from './infrastructure/1763900000510-ratings';
 export const assessmentService: DomainServiceDefinition = {
   service: 'assessment',
   defaultPort: 8085,
-  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530],
+  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530, LostTime1763900000540],
   config: {
     /** Hours the reporter has to rate a resolution; afterwards RATING_DEFAULT_LEVEL counts. */
     RATING_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
@@ -33,10 +35,12 @@ export const assessmentService: DomainServiceDefinition = {
     RATING_SWEEP_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
     /** Weights of the efficiency index, e.g. "onTimeCompletion=0.3,satisfaction=0.3"; unnamed KPIs keep their defaults (docs/assessment.md). */
     KPI_WEIGHTS: Type.String({ maxLength: 500, default: '' }),
+    /** The organisation's name on reports. */
+    ORGANISATION_NAME: Type.String({ minLength: 1, maxLength: 200, default: 'Minghu City (明湖市)' }),
     /** Days after a resolution its reporter is called back, comma-separated (empty: no revisits; the case closes when rated). */
     REVISIT_DAYS: Type.String({ pattern: '^(\\s*[1-9][0-9]{0,2}\\s*(,\\s*[1-9][0-9]{0,2}\\s*)*)?$', default: '30,90' }),
   },
-  controllers: [UnitsController, RatingsController, LinkRatingsController, KpisController, RevisitsController],
+  controllers: [UnitsController, RatingsController, LinkRatingsController, KpisController, RevisitsController, ReportsController],
   compose(runtime, config) {
     const days = new UnitDays(config.KPI_TIME_ZONE as string);
     const kpi = new KpiProjector(days);
@@ -52,6 +56,7 @@ export const assessmentService: DomainServiceDefinition = {
         { provide: Ratings, useValue: ratings },
         { provide: UnitDays, useValue: days },
         { provide: Revisits, useValue: revisits },
+        { provide: ORGANISATION_NAME, useValue: config.ORGANISATION_NAME as string },
         { provide: KPI_WEIGHTS, useValue: parseWeights(config.KPI_WEIGHTS as string) },
       ],
       workers: [new RatingDefaults(ratings, (error) => runtime.logger.error({ err: error }, 'default ratings sweep failed'))],
@@ -77,7 +82,7 @@ export const assessmentService: DomainServiceDefinition = {
                  WHERE open_cases.assigned_at <= EXCLUDED.assigned_at`,
                 [assigned.caseId, assigned.data.unitId, assigned.occurredAt],
               );
-              await kpi.assigned(tx, assigned.caseId, assigned.data.unitId, assigned.occurredAt);
+              await kpi.assigned(tx, assigned.caseId, assigned.data.unitId, assigned.occurredAt, assigned.data.category);
             },
             // The limits the first response and the first result are judged against.
             [SlaClockStarted.type]: async (event, tx) => {

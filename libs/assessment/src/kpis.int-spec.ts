@@ -82,6 +82,12 @@ describe('unit KPIs kept from events on real PostgreSQL', () => {
     const water = sums.get('water')!;
     expect(water).toMatchObject({ assigned: 4, responses: 2, responsesOnTime: 1, completions: 2, completionsOnTime: 0 });
     expect(sums.get('parks')).toMatchObject({ assigned: 1, assistsReplied: 1, assistReplyMinutes: 90 });
+    // Time lost: A's result 6 h late, B's response 4 h late, D's result 2 h late (added when it finally came).
+    expect(water.lateMinutes).toBe(720);
+    expect(await new UnitDays('Asia/Shanghai').categories(db, '2026-11-01', '2026-11-30')).toEqual([
+      { category: 'water.leak', kind: 'first', due: 2, late: 1, lateMinutes: 240 },
+      { category: 'water.leak', kind: 'result', due: 2, late: 2, lateMinutes: 480 },
+    ]);
     expect(kpis(water)).toMatchObject({ responseTimeliness: 50, onTimeCompletion: 0, closedLoopRate: 0 });
     expect(kpis(sums.get('parks')!).assistReplyHours).toBe(1.5);
     expect(efficiencyIndex(kpis(water), parseWeights('responseTimeliness=1,onTimeCompletion=1,closedLoopRate=0,firstTimeResolution=0,satisfaction=0,reboundRate=0'))).toBe(25);

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common
 import { UnitCode } from '@duban/contracts';
 import { hasRole, Principal } from '@duban/auth';
 import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
-import { efficiencyIndex, IndexWeights, kpis, Period, periodRange, rankUnits, zeroCounters } from '../domain/kpi';
+import { efficiencyIndex, IndexWeights, isDay, kpis, Period, periodRange, rankUnits, zeroCounters } from '../domain/kpi';
 import { UnitDays } from '../infrastructure/unit-days';
 
 export const KPI_WEIGHTS = Symbol('KPI_WEIGHTS');
@@ -55,9 +55,7 @@ export class KpisController {
   private range(period: string | undefined, at: string | undefined): { period: Period; from: string; to: string } {
     const p = (period ?? 'month') as Period;
     if (!PERIODS.includes(p)) throw Problems.field('period', `one of ${PERIODS.join(', ')}`);
-    if (at !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(at) || Number.isNaN(Date.parse(`${at}T00:00:00Z`)) || new Date(`${at}T00:00:00Z`).toISOString().slice(0, 10) !== at)) {
-      throw Problems.field('at', 'a date as YYYY-MM-DD');
-    }
+    if (at !== undefined && !isDay(at)) throw Problems.field('at', 'a date as YYYY-MM-DD');
     return { period: p, ...periodRange(p, at ?? this.days.today(new Date())) };
   }
 }

@@ -20,7 +20,8 @@ export class KpiProjector {
     return rows.length > 0;
   }
 
-  async assigned(tx: EntityManager, caseId: string, unitId: string, at: string): Promise<void> {
+  async assigned(tx: EntityManager, caseId: string, unitId: string, at: string, category: string): Promise<void> {
+    await tx.query(`INSERT INTO case_categories (case_id, category) VALUES ($1, $2) ON CONFLICT (case_id) DO UPDATE SET category = EXCLUDED.category`, [caseId, category]);
     if (await this.once(tx, caseId, unitId, 'assigned')) await this.days.bump(tx, unitId, at, { assigned: 1 });
   }
 
@@ -38,18 +39,28 @@ export class KpiProjector {
       `DELETE FROM pending_outcomes WHERE case_id = $1 AND kind = $2 RETURNING unit_id, at`,
       [event.caseId, kind],
     );
-    for (const w of waiting) await this.judge(tx, kind, w.unit_id, w.at, new Date(event.data.dueAt));
+    for (const w of waiting) await this.judge(tx, event.caseId, kind, w.unit_id, w.at, new Date(event.data.dueAt));
   }
 
   /** The first response (kind first) or first result (kind result) of the case at this unit. */
   async outcome(tx: EntityManager, caseId: string, kind: Kind, unitId: string, at: Date): Promise<void> {
-    if (!(await this.once(tx, caseId, unitId, kind))) return;
+    if (!(await this.once(tx, caseId, unitId, kind))) {
+      // Counted late at the red light already: the result, when it comes, adds the minutes lost (once).
+      const [overdue] = await tx.query(`SELECT 1 FROM counted WHERE case_id = $1 AND unit_id = $2 AND what = 'result-overdue'`, [caseId, unitId]);
+      const [limit] = await tx.query(`SELECT due_at FROM case_limits WHERE case_id = $1 AND kind = 'result'`, [caseId]);
+      if (kind === 'result' && overdue && limit && (await this.once(tx, caseId, unitId, 'result-late-minutes'))) {
+        const lateMinutes = Math.max(0, Math.round((at.getTime() - limit.due_at.getTime()) / 60_000));
+        await this.days.bump(tx, unitId, at, { lateMinutes });
+        await this.days.bumpCategory(tx, await this.categoryOf(tx, caseId), 'result', at, { lateMinutes });
+      }
+      return;
+    }
     const [limit] = await tx.query(`SELECT due_at FROM case_limits WHERE case_id = $1 AND kind = $2`, [caseId, kind]);
     if (!limit) {
       await tx.query(`INSERT INTO pending_outcomes (case_id, kind, unit_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [caseId, kind, unitId, at]);
       return;
     }
-    await this.judge(tx, kind, unitId, at, limit.due_at);
+    await this.judge(tx, caseId, kind, unitId, at, limit.due_at);
   }
 
   /**
@@ -58,13 +69,22 @@ export class KpiProjector {
    */
   async resultOverdue(tx: EntityManager, caseId: string, unitId: string, at: Date): Promise<void> {
     if (!(await this.once(tx, caseId, unitId, 'result'))) return;
+    await this.once(tx, caseId, unitId, 'result-overdue');
     await tx.query(`DELETE FROM pending_outcomes WHERE case_id = $1 AND kind = 'result' AND unit_id = $2`, [caseId, unitId]);
     await this.days.bump(tx, unitId, at, { completions: 1 });
+    await this.days.bumpCategory(tx, await this.categoryOf(tx, caseId), 'result', at, { due: 1, late: 1 });
   }
 
-  private async judge(tx: EntityManager, kind: Kind, unitId: string, at: Date, due: Date): Promise<void> {
+  private async judge(tx: EntityManager, caseId: string, kind: Kind, unitId: string, at: Date, due: Date): Promise<void> {
     const onTime = at.getTime() <= due.getTime() ? 1 : 0;
-    await this.days.bump(tx, unitId, at, kind === 'first' ? { responses: 1, responsesOnTime: onTime } : { completions: 1, completionsOnTime: onTime });
+    const lateMinutes = onTime ? 0 : Math.round((at.getTime() - due.getTime()) / 60_000);
+    await this.days.bump(tx, unitId, at, kind === 'first' ? { responses: 1, responsesOnTime: onTime, lateMinutes } : { completions: 1, completionsOnTime: onTime, lateMinutes });
+    await this.days.bumpCategory(tx, await this.categoryOf(tx, caseId), kind, at, { due: 1, late: 1 - onTime, lateMinutes });
+  }
+
+  private async categoryOf(tx: EntityManager, caseId: string): Promise<string> {
+    const [row] = await tx.query(`SELECT category FROM case_categories WHERE case_id = $1`, [caseId]);
+    return row?.category ?? 'unknown';
   }
 
   async assistRequested(tx: EntityManager, assistId: string, unitId: string, at: string): Promise<void> {

@@ -26,6 +26,8 @@ export interface UnitCounters {
   /** Cooperation requests the unit answered, and the minutes they took in all. */
   assistsReplied: number;
   assistReplyMinutes: number;
+  /** Minutes past the limit, over the late first responses and results (the time lost). */
+  lateMinutes: number;
 }
 
 export const COUNTERS: readonly (keyof UnitCounters)[] = [
@@ -43,6 +45,7 @@ export const COUNTERS: readonly (keyof UnitCounters)[] = [
   'firstRatings',
   'assistsReplied',
   'assistReplyMinutes',
+  'lateMinutes',
 ];
 
 export const zeroCounters = (): UnitCounters => Object.fromEntries(COUNTERS.map((c) => [c, 0])) as unknown as UnitCounters;
@@ -161,4 +164,11 @@ export function periodRange(period: Period, day: string): { from: string; to: st
     case 'year':
       return { from: `${y}-01-01`, to: `${y}-12-31` };
   }
+}
+
+/** Whether `text` is a real calendar date written YYYY-MM-DD. */
+export function isDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const t = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === text;
 }

@@ -19,6 +19,26 @@ export class UnitDays {
     );
   }
 
+  /** Adds to a category's counters of one stage kind (first response / result) on the local day of `at`. */
+  async bumpCategory(tx: EntityManager, category: string, kind: 'first' | 'result', at: Date | string, add: { due?: number; late?: number; lateMinutes?: number }): Promise<void> {
+    await tx.query(
+      `INSERT INTO category_days (category, kind, day, due, late, late_minutes) VALUES ($1, $2, ($3::timestamptz AT TIME ZONE $4)::date, $5, $6, $7)
+       ON CONFLICT (category, kind, day) DO UPDATE SET due = category_days.due + EXCLUDED.due, late = category_days.late + EXCLUDED.late,
+         late_minutes = category_days.late_minutes + EXCLUDED.late_minutes`,
+      [category, kind, at, this.timeZone, add.due ?? 0, add.late ?? 0, add.lateMinutes ?? 0],
+    );
+  }
+
+  /** Per category and stage kind over the local days [from, to]: how many were due, late, and the minutes lost. */
+  async categories(db: DataSource | EntityManager, from: string, to: string): Promise<{ category: string; kind: 'first' | 'result'; due: number; late: number; lateMinutes: number }[]> {
+    const rows: { category: string; kind: 'first' | 'result'; due: string; late: string; late_minutes: string }[] = await db.query(
+      `SELECT category, kind, sum(due)::bigint AS due, sum(late)::bigint AS late, sum(late_minutes)::bigint AS late_minutes
+         FROM category_days WHERE day BETWEEN $1::date AND $2::date GROUP BY 1, 2 ORDER BY 1, 2`,
+      [from, to],
+    );
+    return rows.map((r) => ({ category: r.category, kind: r.kind, due: Number(r.due), late: Number(r.late), lateMinutes: Number(r.late_minutes) }));
+  }
+
   /** Each unit's counters summed over the local days [from, to] (YYYY-MM-DD); `unitId` narrows to one. */
   async sum(db: DataSource | EntityManager, from: string, to: string, unitId?: string): Promise<Map<string, UnitCounters>> {
     const rows: Record<string, string | number>[] = await db.query(
