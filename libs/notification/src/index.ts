@@ -1,48 +1,60 @@
-import { CaseAssigned, EventOf, newEvent, NotificationDelivered, topicOf } from '@duban/contracts';
-import { enqueue } from '@duban/messaging';
+import { AnyEnvelope, topicOf } from '@duban/contracts';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
-import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { NotificationsController } from './api/notifications.controller';
+import { SubscriptionsController } from './api/subscriptions.controller';
+import { Notifier } from './application/notifier';
+import { Sender } from './application/sender';
+import { Locale, NOTIFIABLE } from './domain/templates';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
+import { Channels1763900000610 } from './infrastructure/1763900000610-channels';
 
 export const notificationService: DomainServiceDefinition = {
   service: 'notification',
   defaultPort: 8086,
-  migrations: [NotificationSchema1763900000600],
-  controllers: [NotificationsController],
-  compose(runtime) {
+  migrations: [NotificationSchema1763900000600, Channels1763900000610],
+  config: {
+    /** The language of in-app messages nobody chose a language for. */
+    NOTIFY_DEFAULT_LOCALE: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { default: 'zh-CN' }),
+    /** The local time of quiet hours (China: 480). */
+    NOTIFY_UTC_OFFSET_MINUTES: Type.Integer({ minimum: -720, maximum: 840, default: 480 }),
+    /** Per-request timeout of webhooks, robots and the SMS gateway (ms). */
+    NOTIFY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
+    /** Attempts before a message is dead (kept, listed under deliveries?state=dead). */
+    NOTIFY_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+    /** First retry after this many ms, doubling, at most NOTIFY_MAX_BACKOFF_MS. */
+    NOTIFY_BACKOFF_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+    NOTIFY_MAX_BACKOFF_MS: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 3_600_000 }),
+    /** How often the sender looks for due messages when idle (ms). */
+    NOTIFY_POLL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+    /** The SMS gateway: POST {to, text} with a bearer token (empty: SMS not configured). */
+    NOTIFY_SMS_GATEWAY_URL: Type.String({ maxLength: 500, default: '' }),
+    NOTIFY_SMS_GATEWAY_TOKEN: Type.String({ maxLength: 500, default: '' }),
+  },
+  controllers: [NotificationsController, SubscriptionsController],
+  compose(runtime, config) {
+    const notifier = new Notifier(runtime.topic, { defaultLocale: config.NOTIFY_DEFAULT_LOCALE as Locale, utcOffsetMinutes: config.NOTIFY_UTC_OFFSET_MINUTES as number });
+    const sender = new Sender(runtime.dataSource, {
+      timeoutMs: config.NOTIFY_TIMEOUT_MS as number,
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS as number,
+      backoffMs: config.NOTIFY_BACKOFF_MS as number,
+      maxBackoffMs: config.NOTIFY_MAX_BACKOFF_MS as number,
+      pollMs: config.NOTIFY_POLL_MS as number,
+      smsGatewayUrl: (config.NOTIFY_SMS_GATEWAY_URL as string) || null,
+      smsGatewayToken: (config.NOTIFY_SMS_GATEWAY_TOKEN as string) || null,
+      mail: null,
+      onError: (error) => runtime.logger.error({ err: error }, 'notification sender failed'),
+    });
+    const handle = async (event: AnyEnvelope, tx: Parameters<typeof notifier.onEvent>[0]) => {
+      if ((await notifier.onEvent(tx, event)) > 0) sender.wake();
+    };
     return {
       providers: [],
+      workers: [sender],
       consumers: [
         {
-          topics: [topicOf('dispatch')],
-          handlers: {
-            // The assignee learns of a new case in the app (in-app is stored, so delivery is the insert).
-            [CaseAssigned.type]: async (event, tx) => {
-              const assigned = event as EventOf<typeof CaseAssigned>;
-              if (!assigned.data.assignee) return;
-              const id = randomUUID();
-              await tx.query(
-                `INSERT INTO notifications (id, recipient, case_id, template, title, body, channel)
-                 VALUES ($1, $2, $3, 'case.assigned', $4, $5, 'in-app')`,
-                [
-                  id,
-                  assigned.data.assignee,
-                  assigned.caseId,
-                  `New case for ${assigned.data.unitName}`,
-                  `A ${assigned.data.tier} case (${assigned.data.category}) was assigned to you. ${assigned.data.reason}`,
-                ],
-              );
-              await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome) VALUES ($1, 'in-app', 'delivered')`, [id]);
-              await enqueue(tx, runtime.topic, [
-                newEvent(NotificationDelivered, {
-                  caseId: assigned.caseId,
-                  unitId: assigned.data.unitId,
-                  data: { notificationId: id, recipient: assigned.data.assignee, channel: 'in-app', template: 'case.assigned' },
-                }),
-              ]);
-            },
-          },
+          topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('assessment')],
+          handlers: Object.fromEntries(NOTIFIABLE.map((type) => [type, handle])),
         },
       ],
     };

@@ -1,0 +1,109 @@
+import { AnyEnvelope, newEvent, NotificationDelivered } from '@duban/contracts';
+import { enqueue } from '@duban/messaging';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { ChannelKind } from '../domain/channels';
+import { Locale, notBefore, render, urgent } from '../domain/templates';
+
+export interface NotifierOptions {
+  defaultLocale: Locale;
+  utcOffsetMinutes: number;
+  now?: () => Date;
+}
+
+interface Recipient {
+  username: string;
+  channel: ChannelKind;
+  locale: Locale;
+  subscriptionId: string | null;
+  target: string | null;
+  secret: string | null;
+  quiet: { from: number | null; to: number | null };
+}
+
+interface SubscriptionRow {
+  id: string;
+  username: string;
+  channel: ChannelKind;
+  target: string | null;
+  secret: string | null;
+  locale: Locale;
+  quiet_from: number | null;
+  quiet_to: number | null;
+}
+
+/** The role a rung of the warning ladder reaches (escalation: handler → unit head → supervision office). */
+const RUNG_ROLE: Record<string, string> = { handler: 'handler', 'unit-head': 'unit-head', 'supervision-office': 'supervisor' };
+
+/**
+ * Who gets what: for each event, the person it is about by default (the assignee of a new case;
+ * the handler on the first rung of the warning ladder) in the app, plus every subscription by
+ * event type, unit and role on its own channel. One message per event, person and subscription —
+ * a redelivered event adds nothing. In-app messages are delivered by being stored; the others are
+ * queued for the sender, held until the end of the person's quiet hours unless urgent.
+ */
+export class Notifier {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly topic: string,
+    private readonly options: NotifierOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async onEvent(tx: EntityManager, event: AnyEnvelope): Promise<number> {
+    const data = event.data as Record<string, unknown>;
+    const unitId = event.unitId ?? (data.unitId as string | undefined) ?? null;
+    if (event.type === 'case.assigned') {
+      await tx.query(
+        `INSERT INTO case_people (case_id, unit_id, assignee, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (case_id) DO UPDATE SET unit_id = EXCLUDED.unit_id, assignee = EXCLUDED.assignee, at = EXCLUDED.at WHERE case_people.at <= EXCLUDED.at`,
+        [event.caseId, unitId, data.assignee ?? null, event.occurredAt],
+      );
+    }
+    const recipients: Recipient[] = [];
+    const inApp = (username: string): Recipient => ({ username, channel: 'in-app', locale: this.options.defaultLocale, subscriptionId: null, target: null, secret: null, quiet: { from: null, to: null } });
+    if (event.type === 'case.assigned' && data.assignee) recipients.push(inApp(String(data.assignee)));
+    if (event.type === 'sla.light-changed' && data.rung === 'handler') {
+      const [person] = await tx.query(`SELECT assignee FROM case_people WHERE case_id = $1 AND unit_id = $2`, [event.caseId, unitId]);
+      if (person?.assignee) recipients.push(inApp(person.assignee));
+    }
+    const role = event.type === 'sla.light-changed' ? RUNG_ROLE[String(data.rung)] : null;
+    const subscriptions: SubscriptionRow[] = await tx.query(
+      `SELECT id, username, channel, target, secret, locale, quiet_from, quiet_to FROM subscriptions
+        WHERE $1 = ANY(event_types) AND (all_units OR unit_id = $2) AND ($3::text IS NULL OR $3 = ANY(roles))`,
+      [event.type, unitId, role],
+    );
+    for (const s of subscriptions) {
+      recipients.push({ username: s.username, channel: s.channel, locale: s.locale, subscriptionId: s.id, target: s.target, secret: s.secret, quiet: { from: s.quiet_from, to: s.quiet_to } });
+    }
+    let created = 0;
+    const delivered: AnyEnvelope[] = [];
+    for (const r of recipients) {
+      const id = randomUUID();
+      const message = render(event.type, r.locale, event.caseId, data);
+      const rows: unknown[] = await tx.query(
+        `INSERT INTO notifications (id, recipient, case_id, template, title, body, channel, event_id, event_type, subscription_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9) ON CONFLICT DO NOTHING RETURNING id`,
+        [id, r.username, event.caseId, event.type, message.title, message.body, r.channel, event.id, r.subscriptionId],
+      );
+      if (rows.length === 0) continue; // this event reached this person on this subscription already
+      created += 1;
+      if (r.channel === 'in-app') {
+        await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, attempt) VALUES ($1, 'in-app', 'delivered', 1)`, [id]);
+        delivered.push(newEvent(NotificationDelivered, { caseId: event.caseId, unitId, data: { notificationId: id, recipient: r.username, channel: 'in-app', template: event.type } }));
+        continue;
+      }
+      const at = notBefore(this.now(), r.quiet, urgent(event.type, data), this.options.utcOffsetMinutes);
+      await tx.query(`INSERT INTO outbound (id, notification_id, channel, target, secret, next_at) VALUES ($1, $2, $3, $4, $5, $6)`, [randomUUID(), id, r.channel, r.target, r.secret, at]);
+      await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, detail, attempt) VALUES ($1, $2, 'queued', $3, 0)`, [
+        id,
+        r.channel,
+        at.getTime() > this.now().getTime() ? `held for quiet hours until ${at.toISOString()}` : null,
+      ]);
+    }
+    if (delivered.length > 0) await enqueue(tx, this.topic, delivered);
+    return created;
+  }
+}

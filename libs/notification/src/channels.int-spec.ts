@@ -1,0 +1,196 @@
+import { AnyEnvelope, CaseAssigned, newEvent, SlaLightChanged } from '@duban/contracts';
+import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
+import { createDataSource, migrate } from '@duban/persistence';
+import { freshDatabase } from '@duban/testing';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { Sender } from './application/sender';
+import { verifyWebhook } from './domain/channels';
+import { notificationService } from './index';
+
+jest.setTimeout(120_000);
+
+interface Received {
+  path: string;
+  ok: boolean;
+  body: Record<string, unknown>;
+  delivery?: string;
+}
+
+/**
+ * Every outbound channel against local receivers that check each platform's documented format and
+ * signature — a signed webhook, DingTalk, WeCom, Feishu, an SMS gateway — plus a receiver that fails
+ * once and one that never answers; on real PostgreSQL, on a clock the test sets.
+ */
+describe('notification channels, retries and dead letters, on real PostgreSQL with local receivers', () => {
+  let db: DataSource;
+  let drop: () => Promise<void>;
+  let handlers: Record<string, EventHandler>;
+  let server: Server;
+  let base: string;
+  let now = Date.now();
+  const received: Received[] = [];
+  let flakyCalls = 0;
+  const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
+
+  const read = (req: IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => resolve(text));
+    });
+
+  beforeAll(async () => {
+    server = createServer(async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const raw = await read(req);
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const record = (ok: boolean) => received.push({ path: url.pathname, ok, body, delivery: req.headers['x-duban-delivery'] as string | undefined });
+      const json = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      switch (url.pathname) {
+        case '/hook': {
+          const ok = verifyWebhook('whsec-0123456789', req.headers as Record<string, string>, raw, now);
+          record(ok);
+          return json(ok ? 200 : 401, {});
+        }
+        case '/dingtalk': {
+          const ts = url.searchParams.get('timestamp') ?? '';
+          const expected = createHmac('sha256', 'SECding-secret').update(`${ts}\nSECding-secret`).digest('base64');
+          const ok = url.searchParams.get('access_token') === 'T' && url.searchParams.get('sign') === expected && Math.abs(Number(ts) - now) < 3_600_000 && body.msgtype === 'text';
+          record(ok);
+          return json(200, ok ? { errcode: 0, errmsg: 'ok' } : { errcode: 310000, errmsg: 'sign not match' });
+        }
+        case '/feishu': {
+          const ts = String(body.timestamp);
+          const ok = body.sign === createHmac('sha256', `${ts}\nfeishu-secret`).update('').digest('base64') && body.msg_type === 'text';
+          record(ok);
+          return json(200, ok ? { code: 0, msg: 'success' } : { code: 19021, msg: 'sign match fail' });
+        }
+        case '/wecom': {
+          const ok = url.searchParams.get('key') === 'K' && body.msgtype === 'text' && typeof (body.text as { content?: string })?.content === 'string';
+          record(ok);
+          return json(200, { errcode: ok ? 0 : 93000, errmsg: ok ? 'ok' : 'invalid' });
+        }
+        case '/sms': {
+          const ok = req.headers.authorization === 'Bearer sms-token' && body.to === '+8613800000000' && !!req.headers['idempotency-key'];
+          record(ok);
+          return json(ok ? 202 : 401, {});
+        }
+        case '/flaky':
+          flakyCalls += 1;
+          record(flakyCalls > 1);
+          return json(flakyCalls > 1 ? 200 : 500, {});
+        case '/slow':
+          return; // never answers: the sender's timeout decides
+        default:
+          return json(404, {});
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    let url: string;
+    ({ url, drop } = await freshDatabase('notify'));
+    db = createDataSource({ url, applicationName: 'notify', migrations: [MessagingTables1763900000000, ...(notificationService.migrations as unknown as never[])], poolSize: 4 });
+    await db.initialize();
+    await migrate(db);
+    const config = { NOTIFY_DEFAULT_LOCALE: 'zh-CN', NOTIFY_UTC_OFFSET_MINUTES: 480, NOTIFY_TIMEOUT_MS: 500, NOTIFY_MAX_ATTEMPTS: 3, NOTIFY_BACKOFF_MS: 1000, NOTIFY_MAX_BACKOFF_MS: 60_000, NOTIFY_POLL_MS: 1000, NOTIFY_SMS_GATEWAY_URL: '', NOTIFY_SMS_GATEWAY_TOKEN: '' };
+    handlers = notificationService.compose({ dataSource: db, topic: 'duban.notification.events', logger: pino({ level: 'silent' }) } as never, config).consumers[0].handlers;
+  });
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await db?.destroy();
+    await drop?.();
+  });
+
+  const subscribe = (username: string, roles: string[], channel: string, target: string | null, secret: string | null, extra: { quiet?: [number, number]; events?: string[] } = {}) =>
+    db.query(
+      `INSERT INTO subscriptions (id, username, roles, unit_id, event_types, channel, target, secret, locale, quiet_from, quiet_to) VALUES ($1, $2, $3, 'water', $4, $5, $6, $7, 'en', $8, $9)`,
+      [randomUUID(), username, roles, extra.events ?? ['sla.light-changed'], channel, target, secret, extra.quiet?.[0] ?? null, extra.quiet?.[1] ?? null],
+    );
+
+  it('reaches each person once on each channel in its documented format, retries failures with backoff and keeps what never got through', async () => {
+    now = Date.now() + 5000; // the service queues at the real time; the sender runs a little later
+    const sender = new Sender(db, {
+      timeoutMs: 500,
+      maxAttempts: 3,
+      backoffMs: 1000,
+      maxBackoffMs: 60_000,
+      pollMs: 1000,
+      smsGatewayUrl: `${base}/sms`,
+      smsGatewayToken: 'sms-token',
+      mail: null,
+      now: () => new Date(now),
+    });
+    await subscribe('head-water', ['unit-head'], 'webhook', `${base}/hook`, 'whsec-0123456789');
+    await subscribe('head-water', ['unit-head'], 'dingtalk', `${base}/dingtalk?access_token=T`, 'SECding-secret');
+    await subscribe('head-water', ['unit-head'], 'feishu', `${base}/feishu`, 'feishu-secret');
+    await subscribe('head-water', ['unit-head'], 'wecom', `${base}/wecom?key=K`, null);
+    await subscribe('head-water', ['unit-head'], 'sms', '+8613800000000', null);
+    await subscribe('head-water', ['unit-head'], 'webhook', `${base}/flaky`, 'whsec-0123456789');
+    await subscribe('head-water', ['unit-head'], 'webhook', `${base}/slow`, 'whsec-0123456789');
+    // A handler's subscription does not match the unit-head rung; another unit's head is not reached.
+    await subscribe('handler-water-a', ['handler'], 'webhook', `${base}/hook`, 'whsec-0123456789');
+
+    const caseId = randomUUID();
+    await apply(newEvent(CaseAssigned, { caseId, unitId: 'water', data: { assignmentId: randomUUID(), unitId: 'water', unitName: '水务局', assignee: 'handler-water-a', category: 'water.leak', tier: 'general', rule: { id: 'r', version: 1 }, reason: 'rule' } }));
+    const orange = newEvent(SlaLightChanged, { caseId, unitId: 'water', data: { clockId: randomUUID(), stage: 'complete', light: 'orange', rung: 'unit-head', dueAt: new Date(now + 3_600_000).toISOString(), scheduledAt: new Date(now).toISOString() } });
+    await apply(orange);
+    await apply(orange); // redelivered: nothing new
+    const byRecipient: { recipient: string; channel: string }[] = await db.query(`SELECT recipient, channel FROM notifications WHERE case_id = $1 ORDER BY channel`, [caseId]);
+    expect(byRecipient.filter((n) => n.recipient === 'handler-water-a').map((n) => n.channel)).toEqual(['in-app']);
+    expect(byRecipient.filter((n) => n.recipient === 'head-water').map((n) => n.channel).sort()).toEqual(['dingtalk', 'feishu', 'sms', 'webhook', 'webhook', 'webhook', 'wecom']);
+
+    // First sweep: five formats accepted, the flaky one fails (retried), the slow one times out (retried).
+    expect(await sender.sweep()).toBe(7);
+    const ok = received.filter((r) => r.ok).map((r) => r.path).sort();
+    expect(ok).toEqual(['/dingtalk', '/feishu', '/hook', '/sms', '/wecom']);
+    expect(received.every((r) => r.path === '/flaky' || r.ok)).toBe(true);
+    expect(await sender.sweep()).toBe(0); // nothing due before the backoff
+    now += 1000;
+    expect(await sender.sweep()).toBe(2); // flaky succeeds, slow times out again
+    now += 2000;
+    expect(await sender.sweep()).toBe(1); // slow: third attempt, then dead
+    now += 60_000;
+    expect(await sender.sweep()).toBe(0);
+
+    const states: { target: string; state: string; attempts: number }[] = await db.query(`SELECT target, state, attempts FROM outbound ORDER BY target`);
+    expect(states.find((s) => s.target.endsWith('/flaky'))).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(states.find((s) => s.target.endsWith('/slow'))).toMatchObject({ state: 'dead', attempts: 3 });
+    expect(states.filter((s) => s.state === 'sent')).toHaveLength(6);
+    const slowLog: { outcome: string; detail: string }[] = await db.query(
+      `SELECT d.outcome, d.detail FROM deliveries d JOIN outbound o ON o.notification_id = d.notification_id WHERE o.target LIKE '%/slow' ORDER BY d.id`,
+    );
+    expect(slowLog.map((l) => l.outcome)).toEqual(['queued', 'failed', 'retried', 'failed', 'retried', 'failed', 'dead']);
+    expect(slowLog[1].detail).toBe('no answer within 500 ms');
+  });
+
+  it('holds messages in quiet hours, except urgent ones', async () => {
+    now = Date.now() + 5000;
+    const sender = new Sender(db, { timeoutMs: 500, maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 60_000, pollMs: 1000, smsGatewayUrl: null, smsGatewayToken: null, mail: null, now: () => new Date(now) });
+    await db.query(`DELETE FROM subscriptions`);
+    const minute = Math.floor(((now / 60_000 + 480) % 1440 + 1440) % 1440);
+    // Quiet from one minute ago for two hours (China time).
+    await subscribe('head-water', ['unit-head', 'supervisor'], 'webhook', `${base}/hook`, 'whsec-0123456789', { quiet: [(minute + 1439) % 1440, (minute + 119) % 1440], events: ['sla.light-changed'] });
+    const caseId = randomUUID();
+    const light = (color: 'orange' | 'red', rung: string) =>
+      newEvent(SlaLightChanged, { caseId, unitId: 'water', data: { clockId: randomUUID(), stage: 'complete', light: color, rung: rung as 'unit-head', dueAt: new Date(now).toISOString(), scheduledAt: new Date(now).toISOString() } });
+    await apply(light('orange', 'unit-head'));
+    await apply(light('red', 'supervision-office'));
+    const before = received.length;
+    expect(await sender.sweep()).toBe(1); // the red light goes out at once
+    expect(received.slice(before).map((r) => r.path)).toEqual(['/hook']);
+    const held: { next_at: Date }[] = await db.query(`SELECT o.next_at FROM outbound o JOIN notifications n ON n.id = o.notification_id WHERE n.case_id = $1 AND o.state = 'queued'`, [caseId]);
+    expect(held).toHaveLength(1);
+    expect(held[0].next_at.getTime() - now).toBeGreaterThan(100 * 60_000);
+    now = held[0].next_at.getTime();
+    expect(await sender.sweep()).toBe(1);
+  });
+});

@@ -1,0 +1,28 @@
+import { local, notBefore, render, urgent } from './templates';
+
+const CASE = '6f1c2f9e-0c1a-4f59-9b7e-3c1d2e4f5a6b';
+
+describe('message templates', () => {
+  it('fills the case facts in zh-CN and en', () => {
+    const light = { light: 'orange', stage: 'complete', dueAt: '2026-12-01T09:30:00.000Z' };
+    expect(render('sla.light-changed', 'zh-CN', CASE, light)).toEqual({ title: '橙灯预警 6f1c2f9e', body: '案件办结时限 2026-12-01 17:30 到期，已亮橙灯。' });
+    expect(render('sla.light-changed', 'en', CASE, light)).toEqual({ title: 'Orange light on 6f1c2f9e', body: 'The complete limit of the case is due 2026-12-01 17:30 (China time); its light turned orange.' });
+    expect(render('case.assigned', 'zh-CN', CASE, { unitName: '水务局', tier: 'immediate', category: 'water.leak', reason: 'rule water.leak v1' }).body).toBe('水务局 收到一件紧急案件（water.leak）。rule water.leak v1');
+    expect(render('unit.card-issued', 'en', CASE, { kind: 'yellow', unitId: 'parks', reason: 'result rejected: still broken' }).title).toBe('Yellow card 6f1c2f9e');
+    expect(local('2026-12-31T20:00:00Z')).toBe('2027-01-01 04:00');
+  });
+
+  it('holds messages in quiet hours until they end, except urgent ones', () => {
+    const quiet = { from: 22 * 60, to: 7 * 60 }; // 22:00–07:00 China time, across midnight
+    const at = (local: string) => new Date(`${local}+08:00`);
+    expect(notBefore(at('2026-12-01T23:15:30'), quiet, false)).toEqual(at('2026-12-02T07:00:00'));
+    expect(notBefore(at('2026-12-02T06:59:00'), quiet, false)).toEqual(at('2026-12-02T07:00:00'));
+    expect(notBefore(at('2026-12-02T07:00:00'), quiet, false)).toEqual(at('2026-12-02T07:00:00'));
+    expect(notBefore(at('2026-12-01T12:00:00'), quiet, false)).toEqual(at('2026-12-01T12:00:00'));
+    expect(notBefore(at('2026-12-01T23:15:00'), quiet, true)).toEqual(at('2026-12-01T23:15:00'));
+    expect(notBefore(at('2026-12-01T13:00:00'), { from: 12 * 60, to: 14 * 60 }, false)).toEqual(at('2026-12-01T14:00:00'));
+    expect(urgent('sla.light-changed', { light: 'red' })).toBe(true);
+    expect(urgent('case.assigned', { tier: 'immediate' })).toBe(true);
+    expect(urgent('case.assigned', { tier: 'general' })).toBe(false);
+  });
+});
