@@ -7,7 +7,9 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
+import { SMTPServer } from 'smtp-server';
 import { Sender } from './application/sender';
+import { smtpMailer } from './infrastructure/mailer';
 import { verifyWebhook } from './domain/channels';
 import { notificationService } from './index';
 
@@ -192,5 +194,57 @@ describe('notification channels, retries and dead letters, on real PostgreSQL wi
     expect(held[0].next_at.getTime() - now).toBeGreaterThan(100 * 60_000);
     now = held[0].next_at.getTime();
     expect(await sender.sweep()).toBe(1);
+  });
+
+  it('sends e-mail through a real SMTP server started here, and retries when the server refuses the recipient', async () => {
+    const mails: { to: string; raw: string }[] = [];
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onRcptTo(address, _session, callback) {
+        if (address.address.startsWith('full@')) return callback(Object.assign(new Error('Mailbox full'), { responseCode: 452 }));
+        callback();
+      },
+      onData(stream, session, callback) {
+        let raw = '';
+        stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), raw });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const port = (smtp.server.address() as AddressInfo).port;
+    try {
+      now = Date.now() + 5000;
+      const sender = new Sender(db, {
+        timeoutMs: 5000,
+        maxAttempts: 3,
+        backoffMs: 1000,
+        maxBackoffMs: 60_000,
+        pollMs: 1000,
+        smsGatewayUrl: null,
+        smsGatewayToken: null,
+        mail: smtpMailer(`smtp://127.0.0.1:${port}`, 'Duban <noreply@duban.test>', 5000),
+        now: () => new Date(now),
+      });
+      await db.query(`DELETE FROM subscriptions`);
+      await subscribe('head-water', ['unit-head'], 'email', 'head-water@minghu.test', null);
+      await subscribe('head-water', ['unit-head'], 'email', 'full@minghu.test', null);
+      const caseId = randomUUID();
+      await apply(newEvent(SlaLightChanged, { caseId, unitId: 'water', data: { clockId: randomUUID(), stage: 'accept', light: 'orange', rung: 'unit-head', dueAt: new Date(now).toISOString(), scheduledAt: new Date(now).toISOString() } }));
+      expect(await sender.sweep()).toBe(2);
+      expect(mails).toHaveLength(1);
+      expect(mails[0].to).toBe('head-water@minghu.test');
+      expect(mails[0].raw).toMatch(/^Subject: Orange light on /m);
+      expect(mails[0].raw).toMatch(/^Message-ID: <[0-9a-f-]{36}@duban\.test>/m);
+      const full: { state: string; last_error: string; attempts: number }[] = await db.query(`SELECT state, last_error, attempts FROM outbound WHERE target = 'full@minghu.test'`);
+      expect(full[0]).toMatchObject({ state: 'queued', attempts: 1 });
+      expect(full[0].last_error).toMatch(/Mailbox full/);
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
   });
 });

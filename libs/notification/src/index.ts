@@ -8,6 +8,7 @@ import { Sender } from './application/sender';
 import { Locale, NOTIFIABLE } from './domain/templates';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
 import { Channels1763900000610 } from './infrastructure/1763900000610-channels';
+import { smtpMailer } from './infrastructure/mailer';
 
 export const notificationService: DomainServiceDefinition = {
   service: 'notification',
@@ -30,6 +31,10 @@ export const notificationService: DomainServiceDefinition = {
     /** The SMS gateway: POST {to, text} with a bearer token (empty: SMS not configured). */
     NOTIFY_SMS_GATEWAY_URL: Type.String({ maxLength: 500, default: '' }),
     NOTIFY_SMS_GATEWAY_TOKEN: Type.String({ maxLength: 500, default: '' }),
+    /** SMTP server for e-mail, e.g. smtp://user:pass@mail.example.org:587 (empty: e-mail not configured). */
+    NOTIFY_SMTP_URL: Type.String({ maxLength: 500, default: '' }),
+    /** The sender address of e-mail. */
+    NOTIFY_MAIL_FROM: Type.String({ minLength: 3, maxLength: 200, default: 'Duban <noreply@duban.local>' }),
   },
   controllers: [NotificationsController, SubscriptionsController],
   compose(runtime, config) {
@@ -42,7 +47,7 @@ export const notificationService: DomainServiceDefinition = {
       pollMs: config.NOTIFY_POLL_MS as number,
       smsGatewayUrl: (config.NOTIFY_SMS_GATEWAY_URL as string) || null,
       smsGatewayToken: (config.NOTIFY_SMS_GATEWAY_TOKEN as string) || null,
-      mail: null,
+      mail: config.NOTIFY_SMTP_URL ? smtpMailer(config.NOTIFY_SMTP_URL as string, config.NOTIFY_MAIL_FROM as string, config.NOTIFY_TIMEOUT_MS as number) : null,
       onError: (error) => runtime.logger.error({ err: error }, 'notification sender failed'),
     });
     const handle = async (event: AnyEnvelope, tx: Parameters<typeof notifier.onEvent>[0]) => {
