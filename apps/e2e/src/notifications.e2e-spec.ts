@@ -1,4 +1,4 @@
-import { api, distinct, eventually, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
@@ -74,5 +74,34 @@ describe('subscriptions through the gateway, delivered by the notification servi
     } finally {
       for (const id of [hook.body.id, ding.body.id]) expect((await api(`/api/v1/notifications/subscriptions/${id}`, { method: 'DELETE', token: supervisor })).status).toBe(204);
     }
+  });
+
+  it('pushes in-app messages live to the console as server-sent events through the gateway', async () => {
+    const [head, citizen] = await Promise.all(['head-housing', 'citizen1'].map((u) => tokenFor(u)));
+    const sub = await api('/api/v1/notifications/subscriptions', { method: 'POST', token: head, body: { eventTypes: ['case.assigned'], channel: 'in-app', locale: 'en' } });
+    expect(sub.status).toBe(201);
+    const abort = new AbortController();
+    try {
+      const stream = await fetch(`${stack.gatewayUrl}/api/v1/notifications/stream`, { headers: { authorization: `Bearer ${head}` }, signal: abort.signal });
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = stream.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      // The stream is open (the retry line arrived) before the case is filed.
+      while (!text.includes('retry:')) text += decoder.decode((await reader.read()).value, { stream: true });
+      const filed = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { title: 'Leaking pipe in the hall', description: distinct('Water on the floor of the hall of block 9'), category: 'housing.repair' } });
+      const caseId: string = filed.body.id;
+      const deadline = Date.now() + 60_000;
+      while (!text.includes(caseId) && Date.now() < deadline) text += decoder.decode((await reader.read()).value, { stream: true });
+      const frame = text.split('\n\n').find((f) => f.includes(caseId))!;
+      expect(frame).toMatch(/^id: [0-9a-f-]{36}\nevent: notification\ndata: /);
+      expect(JSON.parse(frame.split('data: ')[1])).toMatchObject({ recipient: 'head-housing', caseId, eventType: 'case.assigned', title: `New case ${caseId.slice(0, 8)}` });
+    } finally {
+      abort.abort();
+    }
+    // The gateway outlives a client that hangs up on a stream (it once crashed on exactly that).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await api(`/api/v1/notifications/subscriptions/${sub.body.id}`, { method: 'DELETE', token: head })).status).toBe(204);
   });
 });

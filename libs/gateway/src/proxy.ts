@@ -68,8 +68,12 @@ export function createProxy(options: ProxyOptions) {
         if (!reply.raw.writableFinished) upstreamRequest.destroy(new Error('client closed'));
       });
       upstreamRequest.on('error', (error) => {
+        // The client went away (e.g. a closed event stream), or the answer had started: nothing more to send.
+        if (error.message === 'client closed' || reply.sent || reply.raw.headersSent) {
+          if (!reply.raw.writableEnded) reply.raw.destroy();
+          return;
+        }
         options.logger.warn({ err: error, upstream: route.upstream }, 'upstream request failed');
-        if (reply.sent) return;
         const timedOut = error.message === 'upstream timeout';
         resolve(
           fail(

@@ -9,6 +9,7 @@ import { Locale, NOTIFIABLE } from './domain/templates';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
 import { Channels1763900000610 } from './infrastructure/1763900000610-channels';
 import { smtpMailer } from './infrastructure/mailer';
+import { LiveHub } from './infrastructure/live-hub';
 
 export const notificationService: DomainServiceDefinition = {
   service: 'notification',
@@ -50,12 +51,13 @@ export const notificationService: DomainServiceDefinition = {
       mail: config.NOTIFY_SMTP_URL ? smtpMailer(config.NOTIFY_SMTP_URL as string, config.NOTIFY_MAIL_FROM as string, config.NOTIFY_TIMEOUT_MS as number) : null,
       onError: (error) => runtime.logger.error({ err: error }, 'notification sender failed'),
     });
+    const live = new LiveHub(runtime.dataSource, (error) => runtime.logger.warn({ err: error }, 'live notification stream'));
     const handle = async (event: AnyEnvelope, tx: Parameters<typeof notifier.onEvent>[0]) => {
       if ((await notifier.onEvent(tx, event)) > 0) sender.wake();
     };
     return {
-      providers: [],
-      workers: [sender],
+      providers: [{ provide: LiveHub, useValue: live }],
+      workers: [sender, live],
       consumers: [
         {
           topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('assessment')],

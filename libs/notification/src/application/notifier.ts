@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ChannelKind } from '../domain/channels';
 import { Locale, notBefore, render, urgent } from '../domain/templates';
+import { announce } from '../infrastructure/live-hub';
 
 export interface NotifierOptions {
   defaultLocale: Locale;
@@ -92,6 +93,7 @@ export class Notifier {
       created += 1;
       if (r.channel === 'in-app') {
         await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, attempt) VALUES ($1, 'in-app', 'delivered', 1)`, [id]);
+        await announce(tx, { id, recipient: r.username, caseId: event.caseId, eventType: event.type, title: message.title, body: message.body, createdAt: this.now().toISOString() });
         delivered.push(newEvent(NotificationDelivered, { caseId: event.caseId, unitId, data: { notificationId: id, recipient: r.username, channel: 'in-app', template: event.type } }));
         continue;
       }
