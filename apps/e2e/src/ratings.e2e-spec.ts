@@ -113,6 +113,15 @@ describe('a resolved case rated by its reporter, reopened by dissatisfaction, an
     const ranking = await api('/api/v1/assessment/rankings?period=month', { token: assessor });
     expect(ranking.body.units.find((u: { unitId: string }) => u.unitId === unitId)).toMatchObject({ rank: expect.any(Number), index: figures.body.efficiencyIndex });
     expect((await api('/api/v1/assessment/rankings', { token: handler })).status).toBe(403);
+    // Per person: the handler who signed for and resolved it; their unit's head sees the unit's people.
+    const mine = await api(`/api/v1/assessment/people/handler-${unitId}-a/kpis?period=month`, { token: handler });
+    expect(mine.body.counters.resolved).toBeGreaterThanOrEqual(2);
+    expect(mine.body.counters.ratings).toBeGreaterThanOrEqual(2);
+    const head = await tokenFor(`head-${unitId}`);
+    const team = await api(`/api/v1/assessment/units/${unitId}/people?period=month`, { token: head });
+    expect(team.body.people.map((p: { username: string }) => p.username)).toContain(`handler-${unitId}-a`);
+    expect((await api(`/api/v1/assessment/people/handler-${unitId}-a/kpis`, { token: stranger })).status).toBe(403);
+
     // The quarterly report: JSON, printable HTML with inline charts, and CSV per table.
     const report = await api('/api/v1/assessment/reports/quarterly?format=json', { token: assessor });
     expect(report.body.units.map((u: { unitId: string }) => u.unitId)).toContain(unitId);

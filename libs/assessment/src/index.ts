@@ -13,6 +13,7 @@ import { LostTime1763900000540 } from './infrastructure/1763900000540-lost-time'
 import { DEFAULT_WEIGHTS, IndexWeights } from './domain/kpi';
 import { UnitDays } from './infrastructure/unit-days';
 import { UnitDays1763900000520 } from './infrastructure/1763900000520-unit-days';
+import { People1763900000550 } from './infrastructure/1763900000550-people';
 import { RatingDefaults, Ratings } from './application/ratings';
 import { RATING_LEVELS, RatingLevel } from './domain/rating';
 import { AssessmentSchema1763900000500 } from './infrastructure/1763900000500-assessment-schema';
@@ -21,7 +22,7 @@ import { Ratings1763900000510 } from './infrastructure/1763900000510-ratings';
 export const assessmentService: DomainServiceDefinition = {
   service: 'assessment',
   defaultPort: 8085,
-  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530, LostTime1763900000540],
+  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530, LostTime1763900000540, People1763900000550],
   config: {
     /** Hours the reporter has to rate a resolution; afterwards RATING_DEFAULT_LEVEL counts. */
     RATING_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
@@ -82,7 +83,7 @@ export const assessmentService: DomainServiceDefinition = {
                  WHERE open_cases.assigned_at <= EXCLUDED.assigned_at`,
                 [assigned.caseId, assigned.data.unitId, assigned.occurredAt],
               );
-              await kpi.assigned(tx, assigned.caseId, assigned.data.unitId, assigned.occurredAt, assigned.data.category);
+              await kpi.assigned(tx, assigned.caseId, assigned.data.unitId, assigned.occurredAt, assigned.data.category, assigned.data.assignee);
             },
             // The limits the first response and the first result are judged against.
             [SlaClockStarted.type]: async (event, tx) => {
@@ -96,11 +97,11 @@ export const assessmentService: DomainServiceDefinition = {
             },
             [CaseAccepted.type]: async (event, tx) => {
               const accepted = event as EventOf<typeof CaseAccepted>;
-              await kpi.outcome(tx, accepted.caseId, 'first', accepted.data.unitId, new Date(accepted.occurredAt));
+              await kpi.outcome(tx, accepted.caseId, 'first', accepted.data.unitId, new Date(accepted.occurredAt), accepted.data.by);
             },
             [ResultSubmitted.type]: async (event, tx) => {
               const submitted = event as EventOf<typeof ResultSubmitted>;
-              await kpi.outcome(tx, submitted.caseId, 'result', submitted.data.unitId, new Date(submitted.occurredAt));
+              await kpi.outcome(tx, submitted.caseId, 'result', submitted.data.unitId, new Date(submitted.occurredAt), submitted.data.by);
             },
             [AssistRequested.type]: async (event, tx) => {
               const requested = event as EventOf<typeof AssistRequested>;
@@ -108,13 +109,13 @@ export const assessmentService: DomainServiceDefinition = {
             },
             [AssistReplied.type]: async (event, tx) => {
               const replied = event as EventOf<typeof AssistReplied>;
-              await kpi.assistReplied(tx, replied.data.assistId, replied.occurredAt);
+              await kpi.assistReplied(tx, replied.data.assistId, replied.occurredAt, replied.data.by);
             },
             // Resolved: no longer open; the resolution waits for the reporter's rating.
             [CaseResolved.type]: async (event, tx) => {
               const resolved = event as EventOf<typeof CaseResolved>;
               await tx.query(`DELETE FROM open_cases WHERE case_id = $1`, [resolved.caseId]);
-              await ratings.resolved(tx, resolved.caseId, resolved.data.unitId, new Date(resolved.occurredAt));
+              await ratings.resolved(tx, resolved.caseId, resolved.data.unitId, new Date(resolved.occurredAt), resolved.data.by);
             },
           },
         },

@@ -92,6 +92,10 @@ describe('unit KPIs kept from events on real PostgreSQL', () => {
     expect(kpis(sums.get('parks')!).assistReplyHours).toBe(1.5);
     expect(efficiencyIndex(kpis(water), parseWeights('responseTimeliness=1,onTimeCompletion=1,closedLoopRate=0,firstTimeResolution=0,satisfaction=0,reboundRate=0'))).toBe(25);
     expect((await db.query(`SELECT count(*)::int AS n FROM pending_outcomes`))[0].n).toBe(0);
+    // The same counters per person: h signed for A and B and submitted the results.
+    const people = await new UnitDays('Asia/Shanghai').sumPeople(db, '2026-11-01', '2026-11-30', { unitId: 'water' });
+    expect(people.get('h')).toMatchObject({ unitId: 'water', counters: expect.objectContaining({ responses: 2, responsesOnTime: 1, completions: 1, completionsOnTime: 0, lateMinutes: 720 }) });
+    expect((await new UnitDays('Asia/Shanghai').sumPeople(db, '2026-11-01', '2026-11-30', { username: 'p' })).get('p')?.counters.assistsReplied).toBe(1);
     expect(() => parseWeights('speed=2')).toThrow(/KPI_WEIGHTS/);
   });
 });

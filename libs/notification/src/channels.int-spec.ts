@@ -9,6 +9,8 @@ import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { SMTPServer } from 'smtp-server';
 import { Sender } from './application/sender';
+import { Digests } from './application/digests';
+import { Notifier } from './application/notifier';
 import { smtpMailer } from './infrastructure/mailer';
 import { verifyWebhook } from './domain/channels';
 import { notificationService } from './index';
@@ -101,7 +103,7 @@ describe('notification channels, retries and dead letters, on real PostgreSQL wi
     db = createDataSource({ url, applicationName: 'notify', migrations: [MessagingTables1763900000000, ...(notificationService.migrations as unknown as never[])], poolSize: 4 });
     await db.initialize();
     await migrate(db);
-    const config = { NOTIFY_DEFAULT_LOCALE: 'zh-CN', NOTIFY_UTC_OFFSET_MINUTES: 480, NOTIFY_TIMEOUT_MS: 500, NOTIFY_MAX_ATTEMPTS: 3, NOTIFY_BACKOFF_MS: 1000, NOTIFY_MAX_BACKOFF_MS: 60_000, NOTIFY_POLL_MS: 1000, NOTIFY_SMS_GATEWAY_URL: '', NOTIFY_SMS_GATEWAY_TOKEN: '' };
+    const config = { NOTIFY_DEFAULT_LOCALE: 'zh-CN', NOTIFY_UTC_OFFSET_MINUTES: 480, NOTIFY_TIMEOUT_MS: 500, NOTIFY_MAX_ATTEMPTS: 3, NOTIFY_BACKOFF_MS: 1000, NOTIFY_MAX_BACKOFF_MS: 60_000, NOTIFY_POLL_MS: 1000, NOTIFY_SMS_GATEWAY_URL: '', NOTIFY_SMS_GATEWAY_TOKEN: '', NOTIFY_SMTP_URL: '', NOTIFY_MAIL_FROM: 'Duban <noreply@duban.test>', NOTIFY_DIGEST_AT: '08:00' };
     handlers = notificationService.compose({ dataSource: db, topic: 'duban.notification.events', logger: pino({ level: 'silent' }) } as never, config).consumers[0].handlers;
   });
 
@@ -246,5 +248,30 @@ describe('notification channels, retries and dead letters, on real PostgreSQL wi
     } finally {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
     }
+  });
+
+  it('sends the supervisors a daily digest of yesterday once, from the configured local time', async () => {
+    await db.query(`DELETE FROM subscriptions`);
+    await db.query(`INSERT INTO subscriptions (id, username, roles, unit_id, event_types, all_units, channel, locale) VALUES ($1, 'supervisor1', '{supervisor}', NULL, '{daily-digest}', true, 'in-app', 'zh-CN')`, [randomUUID()]);
+    // Yesterday (China time 2026-11-30): two assignments and a red light in water, one red light in parks.
+    const at = (local: string) => new Date(`${local}+08:00`);
+    const assign = (unitId: string) =>
+      newEvent(CaseAssigned, { caseId: randomUUID(), unitId, occurredAt: at('2026-11-30T10:00:00'), data: { assignmentId: randomUUID(), unitId, unitName: unitId, assignee: null, category: 'water.leak', tier: 'general', rule: { id: 'r', version: 1 }, reason: 'rule' } });
+    const red = (unitId: string) =>
+      newEvent(SlaLightChanged, { caseId: randomUUID(), unitId, occurredAt: at('2026-11-30T23:30:00'), data: { clockId: randomUUID(), stage: 'complete', light: 'red', rung: 'supervision-office', dueAt: at('2026-11-30T23:30:00').toISOString(), scheduledAt: at('2026-11-30T23:30:00').toISOString() } });
+    for (const e of [assign('water'), assign('water'), red('water'), red('parks')]) await apply(e);
+    let clock = at('2026-12-01T07:59:00');
+    const notifier = new Notifier('duban.notification.events', { defaultLocale: 'zh-CN', utcOffsetMinutes: 480, now: () => clock });
+    const digests = new Digests(db, notifier, { atMinute: 8 * 60, utcOffsetMinutes: 480, pollMs: 60_000, now: () => clock });
+    expect(await digests.send()).toBe(0); // before 08:00
+    clock = at('2026-12-01T08:01:00');
+    expect(await digests.send()).toBe(1);
+    expect(await digests.send()).toBe(0); // once a day
+    const [digest] = await db.query(`SELECT title, body, case_id FROM notifications WHERE recipient = 'supervisor1' AND template = 'daily-digest'`);
+    expect(digest).toEqual({
+      title: '每日督办摘要 2026-11-30（全部单位）',
+      body: '新派案件 2，办结 0，红灯超时 2，升级督办 0，黄牌 0，红牌 0，退回重办 0，群众不满意重办 0。超时最多：parks 1，water 1。',
+      case_id: null,
+    });
   });
 });

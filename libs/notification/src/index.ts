@@ -5,6 +5,8 @@ import { NotificationsController } from './api/notifications.controller';
 import { SubscriptionsController } from './api/subscriptions.controller';
 import { Notifier } from './application/notifier';
 import { Sender } from './application/sender';
+import { Digests } from './application/digests';
+import { Digests1763900000620 } from './infrastructure/1763900000620-digests';
 import { Locale, NOTIFIABLE } from './domain/templates';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
 import { Channels1763900000610 } from './infrastructure/1763900000610-channels';
@@ -14,7 +16,7 @@ import { LiveHub } from './infrastructure/live-hub';
 export const notificationService: DomainServiceDefinition = {
   service: 'notification',
   defaultPort: 8086,
-  migrations: [NotificationSchema1763900000600, Channels1763900000610],
+  migrations: [NotificationSchema1763900000600, Channels1763900000610, Digests1763900000620],
   config: {
     /** The language of in-app messages nobody chose a language for. */
     NOTIFY_DEFAULT_LOCALE: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { default: 'zh-CN' }),
@@ -36,6 +38,8 @@ export const notificationService: DomainServiceDefinition = {
     NOTIFY_SMTP_URL: Type.String({ maxLength: 500, default: '' }),
     /** The sender address of e-mail. */
     NOTIFY_MAIL_FROM: Type.String({ minLength: 3, maxLength: 200, default: 'Duban <noreply@duban.local>' }),
+    /** Local time from which the daily digest of yesterday goes out (HH:MM). */
+    NOTIFY_DIGEST_AT: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '08:00' }),
   },
   controllers: [NotificationsController, SubscriptionsController],
   compose(runtime, config) {
@@ -51,13 +55,20 @@ export const notificationService: DomainServiceDefinition = {
       mail: config.NOTIFY_SMTP_URL ? smtpMailer(config.NOTIFY_SMTP_URL as string, config.NOTIFY_MAIL_FROM as string, config.NOTIFY_TIMEOUT_MS as number) : null,
       onError: (error) => runtime.logger.error({ err: error }, 'notification sender failed'),
     });
+    const at = config.NOTIFY_DIGEST_AT as string;
+    const digests = new Digests(runtime.dataSource, notifier, {
+      atMinute: Number(at.slice(0, 2)) * 60 + Number(at.slice(3, 5)),
+      utcOffsetMinutes: config.NOTIFY_UTC_OFFSET_MINUTES as number,
+      pollMs: 60_000,
+      onError: (error) => runtime.logger.error({ err: error }, 'daily digest failed'),
+    });
     const live = new LiveHub(runtime.dataSource, (error) => runtime.logger.warn({ err: error }, 'live notification stream'));
     const handle = async (event: AnyEnvelope, tx: Parameters<typeof notifier.onEvent>[0]) => {
       if ((await notifier.onEvent(tx, event)) > 0) sender.wake();
     };
     return {
       providers: [{ provide: LiveHub, useValue: live }],
-      workers: [sender, live],
+      workers: [sender, live, digests],
       consumers: [
         {
           topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('assessment')],

@@ -52,6 +52,47 @@ export class KpisController {
     };
   }
 
+  /** One person's counters, KPIs and index: the person, the head of their unit, assessors and supervisors. */
+  @Get('people/:username/kpis')
+  async person(
+    @Param('username') username: string,
+    @Query('period') period: string | undefined,
+    @Query('at') at: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(username)) throw Problems.notFound('This person');
+    const range = this.range(period, at);
+    const found = (await this.days.sumPeople(this.runtime.dataSource, range.from, range.to, { username })).get(username);
+    const mayRead = principal.username === username || hasRole(principal, ...OVERSIGHT) || (found && hasRole(principal, 'unit-head') && principal.unitId === found.unitId);
+    if (!mayRead) throw Problems.forbidden("You may see your own figures, or your unit's people as its head.");
+    const counters = found?.counters ?? zeroCounters();
+    const k = kpis(counters);
+    return { username, unitId: found?.unitId ?? null, period: range.period, from: range.from, to: range.to, counters, kpis: k, efficiencyIndex: efficiencyIndex(k, this.weights) };
+  }
+
+  /** The people of a unit ranked by efficiency index (its head, assessors, supervisors). */
+  @Get('units/:unitId/people')
+  async people(
+    @Param('unitId', new SchemaPipe(UnitCode)) unitId: string,
+    @Query('period') period: string | undefined,
+    @Query('at') at: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    if (!hasRole(principal, ...OVERSIGHT) && !(hasRole(principal, 'unit-head') && principal.unitId === unitId)) throw Problems.forbidden("A unit's people are seen by its head, assessors and supervisors.");
+    const range = this.range(period, at);
+    const all = await this.days.sumPeople(this.runtime.dataSource, range.from, range.to, { unitId });
+    const rows = [...all].map(([username, v]) => ({ username, counters: v.counters, kpis: kpis(v.counters) }));
+    const ranked = rankUnits(rows.map((r) => ({ unitId: r.username, index: efficiencyIndex(r.kpis, this.weights) })));
+    const byName = new Map(rows.map((r) => [r.username, r]));
+    return {
+      unitId,
+      period: range.period,
+      from: range.from,
+      to: range.to,
+      people: ranked.map(({ unitId: username, ...r }) => ({ username, ...r, kpis: byName.get(username)!.kpis, counters: byName.get(username)!.counters })),
+    };
+  }
+
   private range(period: string | undefined, at: string | undefined): { period: Period; from: string; to: string } {
     const p = (period ?? 'month') as Period;
     if (!PERIODS.includes(p)) throw Problems.field('period', `one of ${PERIODS.join(', ')}`);

@@ -21,6 +21,7 @@ export interface RatingOptions {
 }
 
 interface RequestRow {
+  resolved_by?: string | null;
   case_id: string;
   round: number;
   unit_id: string;
@@ -48,17 +49,20 @@ export class Ratings {
   }
 
   /** A resolution waits for its rating (case.resolved). */
-  async resolved(tx: EntityManager, caseId: string, unitId: string, at: Date): Promise<void> {
+  async resolved(tx: EntityManager, caseId: string, unitId: string, at: Date, by: string | null = null): Promise<void> {
     const due = new Date(at.getTime() + this.options.windowHours * 3_600_000);
     // A redelivered case.resolved of the same resolution adds nothing (same resolved_at).
     const inserted: unknown[] = await tx.query(
-      `INSERT INTO rating_requests (case_id, round, unit_id, resolved_at, due_at)
-       SELECT $1::uuid, COALESCE(max(round), 0) + 1, $2::text, $3::timestamptz, $4::timestamptz FROM rating_requests WHERE case_id = $1::uuid
+      `INSERT INTO rating_requests (case_id, round, unit_id, resolved_at, due_at, resolved_by)
+       SELECT $1::uuid, COALESCE(max(round), 0) + 1, $2::text, $3::timestamptz, $4::timestamptz, $5::text FROM rating_requests WHERE case_id = $1::uuid
        HAVING NOT EXISTS (SELECT 1 FROM rating_requests WHERE case_id = $1::uuid AND resolved_at = $3::timestamptz)
        RETURNING round`,
-      [caseId, unitId, at, due],
+      [caseId, unitId, at, due, by],
     );
-    if (inserted.length > 0) await this.days.bump(tx, unitId, at, { resolved: 1 });
+    if (inserted.length > 0) {
+      await this.days.bump(tx, unitId, at, { resolved: 1 });
+      await this.days.bumpPerson(tx, by, unitId, at, { resolved: 1 });
+    }
   }
 
   /** The reporter rates the latest resolution of their case. */
@@ -80,7 +84,7 @@ export class Ratings {
     }
     return this.runtime.dataSource.transaction(async (tx) => {
       const [request]: RequestRow[] = await tx.query(
-        `SELECT case_id, round, unit_id, resolved_at, due_at, rated_at FROM rating_requests WHERE case_id = $1 AND round = $2 FOR UPDATE`,
+        `SELECT case_id, round, unit_id, resolved_at, resolved_by, due_at, rated_at FROM rating_requests WHERE case_id = $1 AND round = $2 FOR UPDATE`,
         [check.claims.caseId, check.claims.round],
       );
       if (!request) throw Problems.field('token', 'not a valid rating link');
@@ -100,7 +104,7 @@ export class Ratings {
   async sweepDefaults(limit = 200): Promise<number> {
     return this.runtime.dataSource.transaction(async (tx) => {
       const due: RequestRow[] = await tx.query(
-        `SELECT case_id, round, unit_id, resolved_at, due_at, rated_at FROM rating_requests
+        `SELECT case_id, round, unit_id, resolved_at, resolved_by, due_at, rated_at FROM rating_requests
           WHERE rated_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [this.now(), limit],
       );
@@ -111,7 +115,7 @@ export class Ratings {
 
   private async latest(tx: EntityManager, caseId: string, lock = true): Promise<RequestRow> {
     const [request]: RequestRow[] = await tx.query(
-      `SELECT case_id, round, unit_id, resolved_at, due_at, rated_at FROM rating_requests WHERE case_id = $1 ORDER BY round DESC LIMIT 1 ${lock ? 'FOR UPDATE' : ''}`,
+      `SELECT case_id, round, unit_id, resolved_at, resolved_by, due_at, rated_at FROM rating_requests WHERE case_id = $1 ORDER BY round DESC LIMIT 1 ${lock ? 'FOR UPDATE' : ''}`,
       [caseId],
     );
     if (!request) throw Problems.conflict('The case is not resolved; only a resolved case can be rated.');
@@ -135,14 +139,10 @@ export class Ratings {
     await tx.query(`UPDATE rating_requests SET rated_at = $3 WHERE case_id = $1 AND round = $2`, [request.case_id, request.round, at]);
     const rebound = via !== 'default' && isRebound(level);
     const first = request.round === 1 ? 1 : 0;
-    await this.days.bump(tx, request.unit_id, at, {
-      ratings: 1,
-      scoreSum: score,
-      defaulted: via === 'default' ? 1 : 0,
-      rebounds: rebound ? 1 : 0,
-      firstRatings: first,
-      firstTime: first && !rebound ? 1 : 0,
-    });
+    const counts = { ratings: 1, scoreSum: score, defaulted: via === 'default' ? 1 : 0, rebounds: rebound ? 1 : 0, firstRatings: first, firstTime: first && !rebound ? 1 : 0 };
+    await this.days.bump(tx, request.unit_id, at, counts);
+    // The person who resolved it is rated with their unit.
+    await this.days.bumpPerson(tx, request.resolved_by, request.unit_id, at, counts);
     const common = { caseId: request.case_id, unitId: request.unit_id, occurredAt: at };
     const events: AnyEnvelope[] = [newEvent(CaseRated, { ...common, data: { ratingId, unitId: request.unit_id, round: request.round, level, score, via } })];
     if (rebound) {

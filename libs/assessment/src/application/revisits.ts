@@ -84,6 +84,8 @@ export class Revisits {
         await tx.query(`UPDATE revisits SET state = 'cancelled' WHERE case_id = $1 AND round = $2 AND state = 'scheduled'`, [v.case_id, v.round]);
         await tx.query(`INSERT INTO open_cases (case_id, unit_id, assigned_at) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING`, [v.case_id, v.unit_id, now]);
         await this.days.bump(tx, v.unit_id, now, { rebounds: 1 });
+        const [request] = await tx.query(`SELECT resolved_by FROM rating_requests WHERE case_id = $1 AND round = $2`, [v.case_id, v.round]);
+        await this.days.bumpPerson(tx, request?.resolved_by, v.unit_id, now, { rebounds: 1 });
         events.push(
           newEvent(CaseRebounded, {
             ...common,

@@ -19,6 +19,35 @@ export class UnitDays {
     );
   }
 
+  /** Adds to a person's counters of the local day of `at` (the person's unit is kept for unit heads' views). */
+  async bumpPerson(tx: EntityManager, username: string | null | undefined, unitId: string, at: Date | string, add: Partial<UnitCounters>): Promise<void> {
+    const counters = COUNTERS.filter((c) => add[c]);
+    if (!username || counters.length === 0) return;
+    await tx.query(
+      `INSERT INTO person_days (username, day, unit_id, ${counters.map(column).join(', ')})
+       VALUES ($1, ($2::timestamptz AT TIME ZONE $3)::date, $4, ${counters.map((_, i) => `$${i + 5}`).join(', ')})
+       ON CONFLICT (username, day) DO UPDATE SET unit_id = EXCLUDED.unit_id, ${counters.map((c) => `${column(c)} = person_days.${column(c)} + EXCLUDED.${column(c)}`).join(', ')}`,
+      [username, at, this.timeZone, unitId, ...counters.map((c) => add[c])],
+    );
+  }
+
+  /** Each person's counters over the local days [from, to], for one person or the people of one unit. */
+  async sumPeople(db: DataSource | EntityManager, from: string, to: string, filter: { username?: string; unitId?: string }): Promise<Map<string, { unitId: string; counters: UnitCounters }>> {
+    const rows: Record<string, string | number>[] = await db.query(
+      `SELECT username, max(unit_id) AS unit_id, ${COUNTERS.map((c) => `sum(${column(c)})::bigint AS "${c}"`).join(', ')}
+         FROM person_days WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR username = $3) AND ($4::text IS NULL OR unit_id = $4)
+        GROUP BY username`,
+      [from, to, filter.username ?? null, filter.unitId ?? null],
+    );
+    const out = new Map<string, { unitId: string; counters: UnitCounters }>();
+    for (const r of rows) {
+      const c = zeroCounters();
+      for (const k of COUNTERS) c[k] = Number(r[k]);
+      out.set(String(r.username), { unitId: String(r.unit_id), counters: c });
+    }
+    return out;
+  }
+
   /** Adds to a category's counters of one stage kind (first response / result) on the local day of `at`. */
   async bumpCategory(tx: EntityManager, category: string, kind: 'first' | 'result', at: Date | string, add: { due?: number; late?: number; lateMinutes?: number }): Promise<void> {
     await tx.query(

@@ -382,11 +382,11 @@ export const SubscriptionRequest = Type.Object(
   {
     eventTypes: Type.Array(
       Type.Union(
-        ['case.assigned', 'sla.light-changed', 'case.supervision-escalated', 'case.supervision-ordered', 'unit.card-issued', 'assist.requested', 'case.result-rejected', 'case.resolved', 'case.rebounded'].map((t) =>
+        ['case.assigned', 'sla.light-changed', 'case.supervision-escalated', 'case.supervision-ordered', 'unit.card-issued', 'assist.requested', 'case.result-rejected', 'case.resolved', 'case.rebounded', 'daily-digest'].map((t) =>
           Type.Literal(t),
         ),
       ),
-      { minItems: 1, maxItems: 9, uniqueItems: true },
+      { minItems: 1, maxItems: 10, uniqueItems: true },
     ),
     channel: Type.Union(['in-app', 'webhook', 'dingtalk', 'wecom', 'feishu', 'sms', 'email'].map((c) => Type.Literal(c))),
     /** Where to send: the webhook or robot URL, the phone number, the e-mail address (none for in-app). */

@@ -3,7 +3,7 @@ import { enqueue } from '@duban/messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ChannelKind } from '../domain/channels';
-import { Locale, notBefore, render, urgent } from '../domain/templates';
+import { digestKey, Locale, notBefore, render, urgent } from '../domain/templates';
 import { announce } from '../infrastructure/live-hub';
 
 export interface NotifierOptions {
@@ -12,7 +12,7 @@ export interface NotifierOptions {
   now?: () => Date;
 }
 
-interface Recipient {
+export interface Recipient {
   username: string;
   channel: ChannelKind;
   locale: Locale;
@@ -82,30 +82,56 @@ export class Notifier {
     let created = 0;
     const delivered: AnyEnvelope[] = [];
     for (const r of recipients) {
-      const id = randomUUID();
       const message = render(event.type, r.locale, event.caseId, data);
-      const rows: unknown[] = await tx.query(
-        `INSERT INTO notifications (id, recipient, case_id, template, title, body, channel, event_id, event_type, subscription_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9) ON CONFLICT DO NOTHING RETURNING id`,
-        [id, r.username, event.caseId, event.type, message.title, message.body, r.channel, event.id, r.subscriptionId],
-      );
-      if (rows.length === 0) continue; // this event reached this person on this subscription already
+      const out = await this.deliver(tx, r, { caseId: event.caseId, eventId: event.id, eventType: event.type, title: message.title, body: message.body, urgent: urgent(event.type, data) });
+      if (!out) continue; // this event reached this person on this subscription already
       created += 1;
       if (r.channel === 'in-app') {
-        await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, attempt) VALUES ($1, 'in-app', 'delivered', 1)`, [id]);
-        await announce(tx, { id, recipient: r.username, caseId: event.caseId, eventType: event.type, title: message.title, body: message.body, createdAt: this.now().toISOString() });
-        delivered.push(newEvent(NotificationDelivered, { caseId: event.caseId, unitId, data: { notificationId: id, recipient: r.username, channel: 'in-app', template: event.type } }));
-        continue;
+        delivered.push(newEvent(NotificationDelivered, { caseId: event.caseId, unitId, data: { notificationId: out, recipient: r.username, channel: 'in-app', template: event.type } }));
       }
-      const at = notBefore(this.now(), r.quiet, urgent(event.type, data), this.options.utcOffsetMinutes);
-      await tx.query(`INSERT INTO outbound (id, notification_id, channel, target, secret, next_at) VALUES ($1, $2, $3, $4, $5, $6)`, [randomUUID(), id, r.channel, r.target, r.secret, at]);
-      await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, detail, attempt) VALUES ($1, $2, 'queued', $3, 0)`, [
-        id,
-        r.channel,
-        at.getTime() > this.now().getTime() ? `held for quiet hours until ${at.toISOString()}` : null,
-      ]);
+    }
+    // Counted for the supervisors' daily digest, on the local day the event happened.
+    const key = digestKey(event.type, data);
+    if (key && unitId) {
+      await tx.query(
+        `INSERT INTO digest_counts (day, unit_id, key, n) VALUES (($1::timestamptz + make_interval(mins => $2))::date, $3, $4, 1)
+         ON CONFLICT (day, unit_id, key) DO UPDATE SET n = digest_counts.n + 1`,
+        [event.occurredAt, this.options.utcOffsetMinutes, unitId, key],
+      );
     }
     if (delivered.length > 0) await enqueue(tx, this.topic, delivered);
     return created;
+  }
+
+  /**
+   * Stores one message for a recipient — in the app (announced to live streams at commit) or queued
+   * for its channel, held for quiet hours unless urgent. Returns its id, or null when this event
+   * reached this person on this subscription before.
+   */
+  async deliver(
+    tx: EntityManager,
+    r: Recipient,
+    m: { caseId: string | null; eventId: string | null; eventType: string; title: string; body: string; urgent: boolean },
+  ): Promise<string | null> {
+    const id = randomUUID();
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO notifications (id, recipient, case_id, template, title, body, channel, event_id, event_type, subscription_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9) ON CONFLICT DO NOTHING RETURNING id`,
+      [id, r.username, m.caseId, m.eventType, m.title, m.body, r.channel, m.eventId, r.subscriptionId],
+    );
+    if (rows.length === 0) return null;
+    if (r.channel === 'in-app') {
+      await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, attempt) VALUES ($1, 'in-app', 'delivered', 1)`, [id]);
+      await announce(tx, { id, recipient: r.username, caseId: m.caseId ?? '', eventType: m.eventType, title: m.title, body: m.body, createdAt: this.now().toISOString() });
+      return id;
+    }
+    const at = notBefore(this.now(), r.quiet, m.urgent, this.options.utcOffsetMinutes);
+    await tx.query(`INSERT INTO outbound (id, notification_id, channel, target, secret, next_at) VALUES ($1, $2, $3, $4, $5, $6)`, [randomUUID(), id, r.channel, r.target, r.secret, at]);
+    await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, detail, attempt) VALUES ($1, $2, 'queued', $3, 0)`, [
+      id,
+      r.channel,
+      at.getTime() > this.now().getTime() ? `held for quiet hours until ${at.toISOString()}` : null,
+    ]);
+    return id;
   }
 }

@@ -1,4 +1,4 @@
-import { local, notBefore, render, urgent } from './templates';
+import { digestKey, digestText, local, notBefore, render, urgent } from './templates';
 
 const CASE = '6f1c2f9e-0c1a-4f59-9b7e-3c1d2e4f5a6b';
 
@@ -24,5 +24,27 @@ describe('message templates', () => {
     expect(urgent('sla.light-changed', { light: 'red' })).toBe(true);
     expect(urgent('case.assigned', { tier: 'immediate' })).toBe(true);
     expect(urgent('case.assigned', { tier: 'general' })).toBe(false);
+  });
+});
+
+describe('the daily digest', () => {
+  it('counts yesterday by kind and names the units that missed the most limits', () => {
+    const counts = [
+      { unitId: 'water', key: 'assigned', n: 12 },
+      { unitId: 'parks', key: 'assigned', n: 3 },
+      { unitId: 'water', key: 'red-light', n: 2 },
+      { unitId: 'parks', key: 'red-light', n: 4 },
+      { unitId: 'parks', key: 'escalated', n: 1 },
+      { unitId: 'water', key: 'yellow-card', n: 1 },
+    ];
+    expect(digestText('zh-CN', '2026-11-30', '全部单位', counts)).toEqual({
+      title: '每日督办摘要 2026-11-30（全部单位）',
+      body: '新派案件 15，办结 0，红灯超时 6，升级督办 1，黄牌 1，红牌 0，退回重办 0，群众不满意重办 0。超时最多：parks 5，water 2。',
+    });
+    expect(digestText('en', '2026-11-30', 'water', [counts[0]]).body).toBe(
+      'cases assigned 12, resolved 0, limits run out (red lights) 0, escalated to organisation level 0, yellow cards 0, red cards 0, results sent back 0, reopened by reporters 0.',
+    );
+    expect(digestKey('sla.light-changed', { light: 'orange' })).toBeNull();
+    expect(digestKey('unit.card-issued', { kind: 'red' })).toBe('red-card');
   });
 });

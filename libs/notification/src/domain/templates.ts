@@ -88,3 +88,49 @@ export function notBefore(now: Date, quiet: { from: number | null; to: number | 
   const wait = (quiet.to - minute + 1440) % 1440;
   return new Date(Math.floor(now.getTime() / 60_000) * 60_000 + wait * 60_000);
 }
+
+/** What a daily digest counts, by key: event type, with the light or card kind where it matters. */
+export function digestKey(type: string, d: Data): string | null {
+  if (type === 'sla.light-changed') return d.light === 'red' ? 'red-light' : null;
+  if (type === 'unit.card-issued') return d.kind === 'red' ? 'red-card' : 'yellow-card';
+  if (type === 'case.assigned') return 'assigned';
+  if (type === 'case.supervision-escalated') return 'escalated';
+  if (type === 'case.result-rejected') return 'result-rejected';
+  if (type === 'case.rebounded') return 'rebounded';
+  if (type === 'case.resolved') return 'resolved';
+  return null;
+}
+
+const DIGEST_ORDER = ['assigned', 'resolved', 'red-light', 'escalated', 'yellow-card', 'red-card', 'result-rejected', 'rebounded'] as const;
+const DIGEST_ZH: Record<(typeof DIGEST_ORDER)[number], string> = {
+  assigned: '新派案件',
+  resolved: '办结',
+  'red-light': '红灯超时',
+  escalated: '升级督办',
+  'yellow-card': '黄牌',
+  'red-card': '红牌',
+  'result-rejected': '退回重办',
+  rebounded: '群众不满意重办',
+};
+const DIGEST_EN: Record<(typeof DIGEST_ORDER)[number], string> = {
+  assigned: 'cases assigned',
+  resolved: 'resolved',
+  'red-light': 'limits run out (red lights)',
+  escalated: 'escalated to organisation level',
+  'yellow-card': 'yellow cards',
+  'red-card': 'red cards',
+  'result-rejected': 'results sent back',
+  rebounded: 'reopened by reporters',
+};
+
+/** The daily digest for supervisors (每日督办摘要): yesterday's counts, busiest units first. */
+export function digestText(locale: Locale, day: string, scope: string, counts: { unitId: string; key: string; n: number }[]): { title: string; body: string } {
+  const total = (key: string) => counts.filter((c) => c.key === key).reduce((s, c) => s + c.n, 0);
+  const zh = locale === 'zh-CN';
+  const totals = DIGEST_ORDER.map((k) => `${zh ? DIGEST_ZH[k] : DIGEST_EN[k]} ${total(k)}`).join(zh ? '，' : ', ');
+  const late = new Map<string, number>();
+  for (const c of counts) if (c.key === 'red-light' || c.key === 'escalated') late.set(c.unitId, (late.get(c.unitId) ?? 0) + c.n);
+  const worst = [...late].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3);
+  const tail = worst.length ? (zh ? `。超时最多：${worst.map(([u, n]) => `${u} ${n}`).join('，')}` : `. Most time limits missed: ${worst.map(([u, n]) => `${u} ${n}`).join(', ')}`) : '';
+  return zh ? { title: `每日督办摘要 ${day}（${scope}）`, body: `${totals}${tail}。` } : { title: `Daily digest ${day} (${scope})`, body: `${totals}${tail}.` };
+}
