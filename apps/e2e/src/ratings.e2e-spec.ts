@@ -129,6 +129,9 @@ describe('a resolved case rated by its reporter, reopened by dissatisfaction, an
     const html = await fetch(`${stack.gatewayUrl}/api/v1/assessment/reports/quarterly`, { headers: { authorization: `Bearer ${assessor}` } });
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await html.text()).toContain('<svg');
+    const pdf = await fetch(`${stack.gatewayUrl}/api/v1/assessment/reports/quarterly?format=pdf`, { headers: { authorization: `Bearer ${assessor}` } });
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
     const csv = await fetch(`${stack.gatewayUrl}/api/v1/assessment/reports/quarterly?format=csv&table=units`, { headers: { authorization: `Bearer ${assessor}` } });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect((await csv.text()).split('\r\n')[0]).toMatch(/^rank,unit,index,/);

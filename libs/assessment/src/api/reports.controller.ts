@@ -5,13 +5,14 @@ import { BearerAuthGuard, CurrentPrincipal, Problems, ServiceRuntime } from '@du
 import { IndexWeights, isDay, periodRange } from '../domain/kpi';
 import { buildReport, renderHtml, toCsv } from '../domain/report';
 import { UnitDays } from '../infrastructure/unit-days';
+import { renderPdf } from '../infrastructure/report-pdf';
 import { KPI_WEIGHTS } from './kpis.controller';
 
 export const ORGANISATION_NAME = Symbol('ORGANISATION_NAME');
-const FORMATS = ['html', 'json', 'csv'];
+const FORMATS = ['html', 'pdf', 'json', 'csv'];
 const TABLES = ['units', 'categories'];
 
-/** The quarterly efficiency report (季度效能报告) as HTML (printable, inline charts), JSON, or CSV per table. */
+/** The quarterly efficiency report (季度效能报告) as HTML (inline charts), PDF, JSON, or CSV per table. */
 @Controller('api/v1/assessment/reports')
 @UseGuards(BearerAuthGuard)
 export class ReportsController {
@@ -48,6 +49,10 @@ export class ReportsController {
       weights: this.weights,
     });
     if (f === 'json') return report;
+    if (f === 'pdf') {
+      void reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="efficiency-${quarter}.pdf"`);
+      return renderPdf(report);
+    }
     if (f === 'csv') {
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="efficiency-${quarter}-${table}.csv"`);
       return toCsv(report, table as 'units' | 'categories');
