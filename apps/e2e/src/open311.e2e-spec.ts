@@ -213,6 +213,45 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     expect(after.body.length).toBe(before.body.length);
   });
 
+  it('rates a resolved request for its reporter (a Duban extension), and refuses a rating too early, out of range or from another client', async () => {
+    // Somewhere no other open leak is (a report within 50 m of one would be linked to it as a duplicate).
+    const spot = { lat: (42.33 + Math.random() * 0.04).toFixed(5), long: (-71.12 + Math.random() * 0.05).toFixed(5) };
+    const created = await post311({ api_key: apiKey, service_code: 'water.leak', ...spot, description: distinct('Leak by the bus stop') });
+    const id: string = created.body[0].service_request_id;
+    const rate = (fields: Record<string, string>) =>
+      fetch(`${stack.gatewayUrl}/open311/v2/requests/${id}/rating.json`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    const [supervisor, operator, assessor] = await Promise.all(['supervisor1', 'operator1', 'assessor1'].map((u) => tokenFor(u)));
+    const unitId: string = await eventually(async () => (await api(`/api/v1/cases/${id}`, { token: supervisor })).body.unitId ?? undefined);
+    expect((await rate({ api_key: apiKey, rating: '4' })).status).toBe(409); // not resolved yet
+    const handler = await tokenFor(`handler-${unitId}-a`);
+    const ws = `/api/v1/workspaces/${id}`;
+    await eventually(async () => ((await api(ws, { token: handler })).status === 200 ? true : undefined));
+    await api(`${ws}/sign-for`, { method: 'POST', token: handler });
+    const photo = await fetch(`${stack.gatewayUrl}${ws}/attachments?name=fixed.png`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${handler}`, 'content-type': 'image/png' },
+      body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+    });
+    const evidence = ((await photo.json()) as { id: string }).id;
+    expect((await api(`${ws}/result`, { method: 'POST', token: handler, body: { summary: 'Pipe clamped', evidence: [evidence] } })).status).toBe(201);
+    expect((await api(`${ws}/result/review`, { method: 'POST', token: operator, body: { decision: 'accept' } })).status).toBe(200);
+    await eventually(async () => ((await api(`/api/v1/cases/${id}`, { token: supervisor })).body.status === 'resolved' ? true : undefined));
+
+    const outOfRange = await rate({ api_key: apiKey, rating: '9' });
+    expect([outOfRange.status, ((await outOfRange.json()) as { errors: { field: string }[] }).errors[0].field]).toEqual([400, 'rating']);
+    const other = await api('/api/v1/open311-clients', { method: 'POST', token: admin, body: { name: 'Another app' } });
+    expect((await rate({ api_key: other.body.apiKey, rating: '5' })).status).toBe(404);
+    const rated = await rate({ api_key: apiKey, rating: '2', comment: 'Still wet' });
+    expect(rated.status).toBe(202);
+    const kept = await eventually(async () => {
+      const r = await api(`/api/v1/assessment/ratings/${id}`, { token: assessor });
+      return r.body.ratings?.length === 1 ? r.body.ratings[0] : undefined;
+    });
+    expect(kept).toMatchObject({ round: 1, level: 'dissatisfied', via: 'open311', comment: 'Still wet' });
+    // Dissatisfied: the request is open again.
+    await eventually(async () => ((await get311(`requests/${id}.json`)).body[0].status === 'open' ? true : undefined));
+  });
+
   it('stops taking requests from a revoked client', async () => {
     expect((await api(`/api/v1/open311-clients/${clientId}`, { method: 'DELETE', token: admin })).status).toBe(204);
     const refused = await post311({ api_key: apiKey, service_code: 'water.leak', lat: '42.37', long: '-71.08' });

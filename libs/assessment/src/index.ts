@@ -1,4 +1,4 @@
-import { AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, CaseReceived, CaseResolved, EventOf, ResultSubmitted, SlaClockStarted, SlaLightChanged, topicOf } from '@duban/contracts';
+import { AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, CaseReceived, CaseResolved, EventOf, RatingSubmitted, ResultSubmitted, SlaClockStarted, SlaLightChanged, topicOf } from '@duban/contracts';
 import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { LinkRatingsController, RatingsController } from './api/ratings.controller';
@@ -14,6 +14,7 @@ import { DEFAULT_WEIGHTS, IndexWeights } from './domain/kpi';
 import { UnitDays } from './infrastructure/unit-days';
 import { UnitDays1763900000520 } from './infrastructure/1763900000520-unit-days';
 import { People1763900000550 } from './infrastructure/1763900000550-people';
+import { Open311Ratings1763900000560 } from './infrastructure/1763900000560-open311-ratings';
 import { RatingDefaults, Ratings } from './application/ratings';
 import { RATING_LEVELS, RatingLevel } from './domain/rating';
 import { AssessmentSchema1763900000500 } from './infrastructure/1763900000500-assessment-schema';
@@ -22,7 +23,7 @@ import { Ratings1763900000510 } from './infrastructure/1763900000510-ratings';
 export const assessmentService: DomainServiceDefinition = {
   service: 'assessment',
   defaultPort: 8085,
-  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530, LostTime1763900000540, People1763900000550],
+  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530, LostTime1763900000540, People1763900000550, Open311Ratings1763900000560],
   config: {
     /** Hours the reporter has to rate a resolution; afterwards RATING_DEFAULT_LEVEL counts. */
     RATING_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
@@ -65,6 +66,11 @@ export const assessmentService: DomainServiceDefinition = {
         {
           topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration'), topicOf('escalation')],
           handlers: {
+            // A rating through Open311 (intake checked the client; the reporter is checked here).
+            [RatingSubmitted.type]: async (event, tx) => {
+              const submitted = event as EventOf<typeof RatingSubmitted>;
+              await ratings.rateSubmitted(tx, submitted.caseId, submitted.data);
+            },
             // Who may rate the case: its reporter.
             [CaseReceived.type]: async (event, tx) => {
               const received = event as EventOf<typeof CaseReceived>;

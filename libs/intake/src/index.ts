@@ -66,7 +66,7 @@ export const intakeService: DomainServiceDefinition = {
         { provide: ImportRunner, useValue: imports },
         { provide: CaseRepository, useValue: cases },
         { provide: CaseIntake, useValue: intake },
-        { provide: Open311Repository, useValue: new Open311Repository(runtime.dataSource) },
+        { provide: Open311Repository, useValue: new Open311Repository(runtime.dataSource, runtime.topic) },
         { provide: OPEN311_CONFIG, useValue: { jurisdictionId: config.OPEN311_JURISDICTION_ID as string } },
       ],
       // The case view follows every service's lifecycle events (ARCHITECTURE.md: one read, no fan-out).

@@ -92,6 +92,23 @@ export class Ratings {
     });
   }
 
+  /**
+   * A rating that came through an intake channel (Open311, `case.rating-submitted`): recorded for
+   * the latest resolution if it comes from the case's reporter and that resolution is not rated yet;
+   * otherwise it changes nothing (the channel answered 202 and the request shows the rating in force).
+   */
+  async rateSubmitted(tx: EntityManager, caseId: string, data: { reporterSubject: string; level: RatingLevel; comment?: string }): Promise<boolean> {
+    const [reporter] = await tx.query(`SELECT reporter_subject FROM case_reporters WHERE case_id = $1`, [caseId]);
+    if (!reporter || reporter.reporter_subject !== data.reporterSubject) return false;
+    const [request]: RequestRow[] = await tx.query(
+      `SELECT case_id, round, unit_id, resolved_at, resolved_by, due_at, rated_at FROM rating_requests WHERE case_id = $1 ORDER BY round DESC LIMIT 1 FOR UPDATE`,
+      [caseId],
+    );
+    if (!request || request.rated_at) return false;
+    await this.record(tx, request, data.level, 'open311', data.reporterSubject, data.comment ?? null, new Date(Math.max(this.now().getTime(), request.resolved_at.getTime())));
+    return true;
+  }
+
   /** A signed link for the latest resolution, valid until its rating window closes (operators send it to the reporter). */
   async link(caseId: string): Promise<{ caseId: string; round: number; token: string; expiresAt: Date }> {
     const request = await this.latest(this.runtime.dataSource.manager, caseId, false);
@@ -129,7 +146,7 @@ export class Ratings {
     return this.record(tx, request, body.level, via, by, body.comment ?? null, this.now());
   }
 
-  private async record(tx: EntityManager, request: RequestRow, level: RatingLevel, via: 'api' | 'link' | 'default', by: string | null, comment: string | null, at: Date) {
+  private async record(tx: EntityManager, request: RequestRow, level: RatingLevel, via: 'api' | 'link' | 'open311' | 'default', by: string | null, comment: string | null, at: Date) {
     const ratingId = randomUUID();
     const score = SATISFACTION[level];
     await tx.query(

@@ -523,7 +523,23 @@ export const CaseRated = defineEvent(
       level: RatingLevel,
       /** Satisfaction 0–100. */
       score: Type.Integer({ minimum: 0, maximum: 100 }),
-      via: Type.Union([Type.Literal('api'), Type.Literal('link'), Type.Literal('default')]),
+      via: Type.Union([Type.Literal('api'), Type.Literal('link'), Type.Literal('open311'), Type.Literal('default')]),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const RatingSubmitted = defineEvent(
+  'case.rating-submitted',
+  1,
+  'intake',
+  'A reporter rated a resolved case through an intake channel (Open311); assessment records it once, for the latest resolution, if it comes from the case\'s reporter.',
+  Type.Object(
+    {
+      reporterSubject: Type.String({ maxLength: 100 }),
+      level: RatingLevel,
+      comment: Type.Optional(Type.String({ maxLength: 1000 })),
+      via: Type.Literal('open311'),
     },
     { additionalProperties: false },
   ),
@@ -607,6 +623,7 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   TaskChanged,
   NotificationDelivered,
   CaseRated,
+  RatingSubmitted,
   CaseRebounded,
   CaseRevisited,
   CaseClosed,

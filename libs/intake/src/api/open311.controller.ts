@@ -117,6 +117,35 @@ export class Open311Controller {
     return this.send(reply, format, 'service_requests', 'request', response);
   }
 
+  /**
+   * POST requests/{service_request_id}/rating.{format} — a Duban extension of GeoReport v2 (which
+   * has no rating call): the client that filed a resolved request rates it for its reporter with
+   * `rating` 1–5 (5: very satisfied) and an optional `comment`. 202: assessment records it once,
+   * for the latest resolution; an unsatisfied rating (1–2) reopens the case.
+   */
+  @Post('requests/:id/:file')
+  @HttpCode(202)
+  async rate(@Param('id') id: string, @Param('file') file: string, @Body() body: unknown, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, format } = this.fileOf(file);
+    if (name !== 'rating') throw notFound('This Open311 resource');
+    const form = { ...(query as Record<string, unknown>), ...((body ?? {}) as Record<string, unknown>) };
+    const apiKey = typeof form.api_key === 'string' ? form.api_key : undefined;
+    const client = apiKey ? await this.open311.clientFor(apiKey) : undefined;
+    if (!client) throw new HttpProblem(403, 'invalid-api-key', 'A valid api_key is required.', 'api_key: missing, unknown or revoked; ask the operator of this Duban for a key.');
+    this.checkJurisdiction(form.jurisdiction_id);
+    const rating = Number(form.rating);
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw field('rating', 'a whole number from 1 (very dissatisfied) to 5 (very satisfied)');
+    const comment = form.comment === undefined ? undefined : String(form.comment);
+    if (comment !== undefined && (comment.length === 0 || comment.length > 1000)) throw field('comment', '1 to 1000 characters');
+    const stored = UUID.test(id) ? await this.cases.find(id) : undefined;
+    // Only the client that filed it rates it; another client's request looks like no request at all.
+    if (!stored || stored.reporterSubject !== `open311:${client.id}`) throw notFound('This service request');
+    if (stored.view.status !== 'resolved') throw Problems.conflict(`The request is ${stored.view.status}; only a resolved request is rated.`);
+    const level = (['very-dissatisfied', 'dissatisfied', 'neutral', 'satisfied', 'very-satisfied'] as const)[rating - 1];
+    await this.open311.submitRating(id, { reporterSubject: stored.reporterSubject, level, ...(comment ? { comment } : {}), via: 'open311' });
+    return this.send(reply, format, 'service_requests', 'request', [{ service_request_id: id, service_notice: `Rating ${rating} received (${level}); it is recorded for the latest resolution.` }]);
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private fileOf(file: string): { name: string; format: Format } {

@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { EventOf, newEvent, RatingSubmitted } from '@duban/contracts';
+import { enqueue } from '@duban/messaging';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /** Channels whose cases are public 311 reports; hotline, leader, inspection and import cases never are. */
@@ -31,7 +33,15 @@ const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /** Open311's data in intake: client keys, and the public view of cases (a linked duplicate shows its original's progress). */
 export class Open311Repository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly topic = 'duban.intake.events',
+  ) {}
+
+  /** A rating through Open311, passed on to assessment (the outbox, like every event of intake). */
+  async submitRating(caseId: string, data: { reporterSubject: string; level: EventOf<typeof RatingSubmitted>['data']['level']; comment?: string; via: 'open311' }): Promise<void> {
+    await this.dataSource.transaction((tx) => enqueue(tx, this.topic, [newEvent(RatingSubmitted, { caseId, unitId: null, data })]));
+  }
 
   /** A new client and its key; only the key's hash is kept, so this is the one time it is shown. */
   async createClient(name: string, by: string): Promise<{ id: string; name: string; apiKey: string; keyPrefix: string }> {
