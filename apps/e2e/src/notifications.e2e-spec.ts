@@ -46,6 +46,14 @@ describe('subscriptions through the gateway, delivered by the notification servi
     const unknown = await sub(supervisor, { eventTypes: ['case.teleported'], channel: 'in-app', allUnits: true });
     expect(unknown.status).toBe(400);
 
+    const badQuiet = await sub(supervisor, { eventTypes: ['daily-digest'], channel: 'in-app', allUnits: true, quietHours: 'sometimes' });
+    expect(badQuiet.status).toBe(400);
+    const offDuty = await sub(supervisor, { eventTypes: ['daily-digest'], channel: 'in-app', allUnits: true, quietHours: 'off-duty' });
+    expect(offDuty.status).toBe(201);
+    const listed = await api('/api/v1/notifications/subscriptions', { token: supervisor });
+    expect(listed.body.subscriptions.find((x: { id: string }) => x.id === offDuty.body.id)).toMatchObject({ quietHours: 'off-duty', eventTypes: ['daily-digest'] });
+    expect((await api(`/api/v1/notifications/subscriptions/${offDuty.body.id}`, { method: 'DELETE', token: supervisor })).status).toBe(204);
+
     const hook = await sub(supervisor, { eventTypes: ['case.assigned'], channel: 'webhook', target: `${base}/hook`, secret, allUnits: true, locale: 'en' });
     expect(hook.status).toBe(201);
     const ding = await sub(supervisor, { eventTypes: ['case.assigned'], channel: 'dingtalk', target: `${base}/robot/send?access_token=T`, secret: 'SECding-e2e', allUnits: true });

@@ -7,6 +7,7 @@ import { Notifier } from './application/notifier';
 import { Sender } from './application/sender';
 import { Digests } from './application/digests';
 import { Digests1763900000620 } from './infrastructure/1763900000620-digests';
+import { OffDuty1763900000630 } from './infrastructure/1763900000630-off-duty';
 import { Locale, NOTIFIABLE } from './domain/templates';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
 import { Channels1763900000610 } from './infrastructure/1763900000610-channels';
@@ -16,7 +17,7 @@ import { LiveHub } from './infrastructure/live-hub';
 export const notificationService: DomainServiceDefinition = {
   service: 'notification',
   defaultPort: 8086,
-  migrations: [NotificationSchema1763900000600, Channels1763900000610, Digests1763900000620],
+  migrations: [NotificationSchema1763900000600, Channels1763900000610, Digests1763900000620, OffDuty1763900000630],
   config: {
     /** The language of in-app messages nobody chose a language for. */
     NOTIFY_DEFAULT_LOCALE: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { default: 'zh-CN' }),

@@ -394,12 +394,16 @@ export const SubscriptionRequest = Type.Object(
     /** The HMAC secret of a signed webhook or a DingTalk / Feishu robot's signing secret. */
     secret: Type.Optional(Type.String({ minLength: 8, maxLength: 200 })),
     locale: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])),
-    /** Local (China) times between which only urgent messages are sent, e.g. 22:00–07:00. */
+    /** Local (China) times between which only urgent messages are sent, e.g. 22:00–07:00, or "off-duty". */
     quietHours: Type.Optional(
-      Type.Object(
-        { from: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }), to: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }) },
-        { additionalProperties: false },
-      ),
+      Type.Union([
+        Type.Object(
+          { from: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }), to: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }) },
+          { additionalProperties: false },
+        ),
+        /** Whenever off duty on the organisation's working calendar (nights, weekends, public holidays; make-up days count). */
+        Type.Literal('off-duty'),
+      ]),
     ),
     /** Every unit's events (supervisors, assessors, administrators); otherwise the caller's unit. */
     allUnits: Type.Optional(Type.Boolean()),

@@ -54,11 +54,12 @@ export class SubscriptionsController {
         break;
     }
     const id = randomUUID();
-    const quiet = body.quietHours ? [minutes(body.quietHours.from), minutes(body.quietHours.to)] : [null, null];
+    const window = body.quietHours && body.quietHours !== 'off-duty' ? body.quietHours : null;
+    const quiet = window ? [minutes(window.from), minutes(window.to)] : [null, null];
     await this.runtime.dataSource.query(
-      `INSERT INTO subscriptions (id, username, roles, unit_id, event_types, all_units, channel, target, secret, locale, quiet_from, quiet_to)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [id, principal.username, principal.roles, principal.unitId ?? null, body.eventTypes, body.allUnits ?? false, body.channel, target, body.secret ?? null, body.locale ?? 'zh-CN', quiet[0], quiet[1]],
+      `INSERT INTO subscriptions (id, username, roles, unit_id, event_types, all_units, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [id, principal.username, principal.roles, principal.unitId ?? null, body.eventTypes, body.allUnits ?? false, body.channel, target, body.secret ?? null, body.locale ?? 'zh-CN', quiet[0], quiet[1], body.quietHours === 'off-duty'],
     );
     return { id, eventTypes: body.eventTypes, channel: body.channel, target, locale: body.locale ?? 'zh-CN', unitId: body.allUnits ? null : principal.unitId, allUnits: body.allUnits ?? false, quietHours: body.quietHours ?? null };
   }
@@ -66,13 +67,16 @@ export class SubscriptionsController {
   /** The caller's subscriptions (secrets are never shown again). */
   @Get('subscriptions')
   async list(@CurrentPrincipal() principal: Principal) {
-    const rows: { quiet_from: number | null; quiet_to: number | null }[] = await this.runtime.dataSource.query(
-      `SELECT id, event_types AS "eventTypes", channel, target, locale, unit_id AS "unitId", all_units AS "allUnits", quiet_from, quiet_to, created_at AS "createdAt"
+    const rows: { quiet_from: number | null; quiet_to: number | null; quiet_off_duty: boolean }[] = await this.runtime.dataSource.query(
+      `SELECT id, event_types AS "eventTypes", channel, target, locale, unit_id AS "unitId", all_units AS "allUnits", quiet_from, quiet_to, quiet_off_duty, created_at AS "createdAt"
          FROM subscriptions WHERE username = $1 ORDER BY created_at`,
       [principal.username],
     );
     return {
-      subscriptions: rows.map(({ quiet_from, quiet_to, ...r }) => ({ ...r, quietHours: quiet_from === null ? null : { from: hhmm(quiet_from), to: hhmm(quiet_to) } })),
+      subscriptions: rows.map(({ quiet_from, quiet_to, quiet_off_duty, ...r }) => ({
+        ...r,
+        quietHours: quiet_off_duty ? 'off-duty' : quiet_from === null ? null : { from: hhmm(quiet_from), to: hhmm(quiet_to) },
+      })),
     };
   }
 

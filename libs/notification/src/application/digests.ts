@@ -24,6 +24,7 @@ interface DigestSubscription {
   locale: Locale;
   quiet_from: number | null;
   quiet_to: number | null;
+  quiet_off_duty: boolean;
 }
 
 /**
@@ -74,7 +75,7 @@ export class Digests {
     const day = new Date(local.getTime() - 86_400_000).toISOString().slice(0, 10);
     return this.dataSource.transaction(async (tx) => {
       const due: DigestSubscription[] = await tx.query(
-        `SELECT id, username, unit_id, all_units, channel, target, secret, locale, quiet_from, quiet_to FROM subscriptions s
+        `SELECT id, username, unit_id, all_units, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty FROM subscriptions s
           WHERE 'daily-digest' = ANY(event_types) AND NOT EXISTS (SELECT 1 FROM digests_sent d WHERE d.subscription_id = s.id AND d.day = $1::date)
           ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
         [day],
@@ -88,7 +89,7 @@ export class Digests {
         const text = digestText(s.locale, day, scope, counts);
         const id = await this.notifier.deliver(
           tx,
-          { username: s.username, channel: s.channel, locale: s.locale, subscriptionId: s.id, target: s.target, secret: s.secret, quiet: { from: s.quiet_from, to: s.quiet_to } },
+          { username: s.username, channel: s.channel, locale: s.locale, subscriptionId: s.id, target: s.target, secret: s.secret, quiet: { from: s.quiet_from, to: s.quiet_to, offDuty: s.quiet_off_duty } },
           { caseId: null, eventId: null, eventType: 'daily-digest', title: text.title, body: text.body, urgent: false },
         );
         await tx.query(`INSERT INTO digests_sent (subscription_id, day, notification_id) VALUES ($1, $2, $3)`, [s.id, day, id]);

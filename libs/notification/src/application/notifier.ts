@@ -1,6 +1,7 @@
 import { AnyEnvelope, newEvent, NotificationDelivered } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { randomUUID } from 'node:crypto';
+import { defaultCalendar } from '@duban/calendar';
 import type { EntityManager } from 'typeorm';
 import { ChannelKind } from '../domain/channels';
 import { digestKey, Locale, notBefore, render, urgent } from '../domain/templates';
@@ -19,7 +20,7 @@ export interface Recipient {
   subscriptionId: string | null;
   target: string | null;
   secret: string | null;
-  quiet: { from: number | null; to: number | null };
+  quiet: { from: number | null; to: number | null; offDuty?: boolean };
 }
 
 interface SubscriptionRow {
@@ -31,6 +32,7 @@ interface SubscriptionRow {
   locale: Locale;
   quiet_from: number | null;
   quiet_to: number | null;
+  quiet_off_duty: boolean;
 }
 
 /** The role a rung of the warning ladder reaches (escalation: handler → unit head → supervision office). */
@@ -45,6 +47,8 @@ const RUNG_ROLE: Record<string, string> = { handler: 'handler', 'unit-head': 'un
  */
 export class Notifier {
   private readonly now: () => Date;
+  /** The organisation's working calendar (office hours, PRC holidays and make-up days) for "off-duty" quiet hours. */
+  private readonly calendar = defaultCalendar();
 
   constructor(
     private readonly topic: string,
@@ -72,12 +76,12 @@ export class Notifier {
     }
     const role = event.type === 'sla.light-changed' ? RUNG_ROLE[String(data.rung)] : null;
     const subscriptions: SubscriptionRow[] = await tx.query(
-      `SELECT id, username, channel, target, secret, locale, quiet_from, quiet_to FROM subscriptions
+      `SELECT id, username, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty FROM subscriptions
         WHERE $1 = ANY(event_types) AND (all_units OR unit_id = $2) AND ($3::text IS NULL OR $3 = ANY(roles))`,
       [event.type, unitId, role],
     );
     for (const s of subscriptions) {
-      recipients.push({ username: s.username, channel: s.channel, locale: s.locale, subscriptionId: s.id, target: s.target, secret: s.secret, quiet: { from: s.quiet_from, to: s.quiet_to } });
+      recipients.push({ username: s.username, channel: s.channel, locale: s.locale, subscriptionId: s.id, target: s.target, secret: s.secret, quiet: { from: s.quiet_from, to: s.quiet_to, offDuty: s.quiet_off_duty } });
     }
     let created = 0;
     const delivered: AnyEnvelope[] = [];
@@ -125,7 +129,7 @@ export class Notifier {
       await announce(tx, { id, recipient: r.username, caseId: m.caseId ?? '', eventType: m.eventType, title: m.title, body: m.body, createdAt: this.now().toISOString() });
       return id;
     }
-    const at = notBefore(this.now(), r.quiet, m.urgent, this.options.utcOffsetMinutes);
+    const at = notBefore(this.now(), r.quiet, m.urgent, this.options.utcOffsetMinutes, this.calendar);
     await tx.query(`INSERT INTO outbound (id, notification_id, channel, target, secret, next_at) VALUES ($1, $2, $3, $4, $5, $6)`, [randomUUID(), id, r.channel, r.target, r.secret, at]);
     await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, detail, attempt) VALUES ($1, $2, 'queued', $3, 0)`, [
       id,

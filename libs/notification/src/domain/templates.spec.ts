@@ -1,3 +1,4 @@
+import { defaultCalendar } from '@duban/calendar';
 import { digestKey, digestText, local, notBefore, render, urgent } from './templates';
 
 const CASE = '6f1c2f9e-0c1a-4f59-9b7e-3c1d2e4f5a6b';
@@ -46,5 +47,24 @@ describe('the daily digest', () => {
     );
     expect(digestKey('sla.light-changed', { light: 'orange' })).toBeNull();
     expect(digestKey('unit.card-issued', { kind: 'red' })).toBe('red-card');
+  });
+});
+
+describe('quiet hours on the working calendar', () => {
+  it('holds a message sent off duty until the next working minute, holidays and make-up days included', () => {
+    const cal = defaultCalendar();
+    const at = (local: string) => new Date(`${local}+08:00`);
+    const offDuty = { from: null, to: null, offDuty: true };
+    // Friday evening → Monday 09:00.
+    expect(notBefore(at('2025-03-07T19:00:00'), offDuty, false, 480, cal)).toEqual(at('2025-03-10T09:00:00'));
+    // Lunch break → 13:30.
+    expect(notBefore(at('2025-03-10T12:10:00'), offDuty, false, 480, cal)).toEqual(at('2025-03-10T13:30:00'));
+    // During working time: at once; urgent: at once.
+    expect(notBefore(at('2025-03-10T10:00:00'), offDuty, false, 480, cal)).toEqual(at('2025-03-10T10:00:00'));
+    expect(notBefore(at('2025-03-07T19:00:00'), offDuty, true, 480, cal)).toEqual(at('2025-03-07T19:00:00'));
+    // National Day 2025 (1–8 October): the next working day is Thursday 9 October.
+    expect(notBefore(at('2025-10-01T10:00:00'), offDuty, false, 480, cal)).toEqual(at('2025-10-09T09:00:00'));
+    // A make-up working Saturday (调休, 2025-09-28) is a working day.
+    expect(notBefore(at('2025-09-28T10:00:00'), offDuty, false, 480, cal)).toEqual(at('2025-09-28T10:00:00'));
   });
 });

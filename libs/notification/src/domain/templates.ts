@@ -80,8 +80,20 @@ export function urgent(type: string, d: Data): boolean {
  * When a message may go out: now, or the end of the person's quiet hours (local minutes of the
  * day, [from, to), may wrap midnight) unless it is urgent.
  */
-export function notBefore(now: Date, quiet: { from: number | null; to: number | null }, isUrgent: boolean, utcOffsetMinutes = 480): Date {
-  if (isUrgent || quiet.from === null || quiet.to === null || quiet.from === quiet.to) return now;
+export function notBefore(
+  now: Date,
+  quiet: { from: number | null; to: number | null; offDuty?: boolean },
+  isUrgent: boolean,
+  utcOffsetMinutes = 480,
+  calendar?: { addWorkingMinutes(start: Date, minutes: number): Date },
+): Date {
+  if (isUrgent) return now;
+  // Off duty on the working calendar (nights, weekends, holidays; make-up working days count): wait for the next working minute.
+  if (quiet.offDuty && calendar) {
+    const next = new Date(calendar.addWorkingMinutes(now, 1).getTime() - 60_000);
+    if (next.getTime() > now.getTime()) return next;
+  }
+  if (quiet.from === null || quiet.to === null || quiet.from === quiet.to) return now;
   const minute = Math.floor(((now.getTime() / 60_000 + utcOffsetMinutes) % 1440 + 1440) % 1440);
   const inQuiet = quiet.from < quiet.to ? minute >= quiet.from && minute < quiet.to : minute >= quiet.from || minute < quiet.to;
   if (!inQuiet) return now;
