@@ -19,6 +19,9 @@ export class InvalidToken extends Error {
   }
 }
 
+/** The signature algorithms a token may use. */
+export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+
 /** The issuer cannot be reached to fetch its keys: answer 503, not 401. */
 export class IssuerUnavailable extends Error {
   constructor(message: string) {
@@ -35,6 +38,7 @@ export class JwtVerifier {
   private keys?: JWTVerifyGetKey;
   private discovering?: Promise<JWTVerifyGetKey>;
 
+
   constructor(private readonly options: JwtVerifierOptions) {}
 
   async verify(authorization: string | undefined): Promise<Principal> {
@@ -46,6 +50,8 @@ export class JwtVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
         clockTolerance: this.options.clockToleranceSeconds ?? 30,
+        // An allow-list: asymmetric signatures only (never `none`, never HMAC keyed with a public key).
+        algorithms: ALLOWED_ALGORITHMS,
       });
       const principal = principalFromClaims(payload as Record<string, unknown>);
       if (!principal.subject) throw new InvalidToken('token has no subject');

@@ -34,6 +34,8 @@ export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/assessment', upstream: 'assessment' },
   { prefix: '/api/v1/ratings', upstream: 'assessment', bearer: false },
   { prefix: '/api/v1/notifications', upstream: 'notification' },
+  // Each service keeps its own hash-chained audit trail.
+  ...(['intake', 'dispatch', 'collaboration', 'escalation', 'assessment', 'notification'] as const).map((s) => ({ prefix: `/api/v1/audit/${s}`, upstream: s })),
 ];
 
 /**

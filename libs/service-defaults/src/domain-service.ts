@@ -1,4 +1,6 @@
 import { Module, Provider, Type as NestType } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditController, AuditInterceptor } from './audit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Static, TProperties, Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
@@ -87,10 +89,11 @@ export async function runDomainService(
 
   @Module({
     imports: [OperationsModule.forRoot(() => runtime.readiness(), runtime.metrics.registry)],
-    controllers: definition.controllers,
+    controllers: [...definition.controllers, AuditController],
     providers: [
       { provide: ServiceRuntime, useValue: runtime },
       { provide: JwtVerifier, useValue: verifier },
+      { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       BearerAuthGuard,
       ...providers,
     ],

@@ -5,3 +5,5 @@ export * from './health';
 export * from './runtime';
 export * from './bootstrap';
 export * from './domain-service';
+export * from './audit';
+export * from './audit-migration';

@@ -1,3 +1,4 @@
+import { AuditTrail1763900000990 } from './audit-migration';
 import { ServiceName, topicOf } from '@duban/contracts';
 import {
   EventHandler,
@@ -55,7 +56,7 @@ export class ServiceRuntime {
     this.dataSource = createDataSource({
       url: options.databaseUrl,
       applicationName: `duban-${options.service}`,
-      migrations: [MessagingTables1763900000000, ...(options.migrations as unknown[] as never[])],
+      migrations: [MessagingTables1763900000000, ...(options.migrations as unknown[] as never[]), AuditTrail1763900000990],
       poolSize: options.databasePoolSize,
     });
     this.ownsTransport = !options.transport;

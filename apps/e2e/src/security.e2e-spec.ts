@@ -1,0 +1,53 @@
+import { generateKeyPair, SignJWT } from 'jose';
+import { api, distinct, stack, tokenFor } from '@duban/testing';
+
+jest.setTimeout(60_000);
+
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const parts = (token: string) => token.split('.');
+const claims = (token: string) => JSON.parse(Buffer.from(parts(token)[1], 'base64url').toString()) as Record<string, unknown>;
+
+/** Forged and broken tokens at the gateway and at a service directly (docs/security.md: API2 Broken Authentication). */
+describe('tokens that must not get in', () => {
+  it('refuses alg none, a tampered payload, a foreign signature, a missing token — at the gateway and at the service, with nothing written', async () => {
+    const real = await tokenFor('handler-water-a');
+    const [header] = parts(real);
+    const kid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }).kid;
+    const elevated = { ...claims(real), realm_access: { roles: ['admin', 'supervisor'] } };
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = {
+      'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64(elevated)}.`,
+      'tampered payload': `${header}.${b64(elevated)}.${parts(real)[2]}`,
+      'foreign key with the same kid': await new SignJWT(elevated).setProtectedHeader({ alg: 'RS256', kid }).sign(privateKey),
+      'HS256 with the public key id': `${b64({ alg: 'HS256', kid })}.${b64(elevated)}.${Buffer.from('x').toString('base64url')}`,
+      'expired (exp rewritten)': `${header}.${b64({ ...claims(real), exp: 1 })}.${parts(real)[2]}`,
+    };
+    const body = { title: 'Forged', description: distinct('must never be stored'), category: 'water.leak' };
+    for (const [what, token] of Object.entries(forged)) {
+      for (const base of [stack.gatewayUrl, 'http://127.0.0.1:8081']) {
+        const r = await fetch(`${base}/api/v1/cases`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect([what, base, r.status]).toEqual([what, base, 401]);
+        expect(r.headers.get('content-type')).toContain('application/problem+json');
+      }
+    }
+    const none = await fetch(`${stack.gatewayUrl}/api/v1/sla-policies`, {});
+    expect([none.status, none.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+    // Nothing was filed by any of them.
+    const supervisor = await tokenFor('supervisor1');
+    const audit = await api('/api/v1/audit/intake?actor=handler-water-a', { token: supervisor });
+    expect(audit.body.entries.filter((e: { status: number; path: string }) => e.path === '/api/v1/cases' && e.status === 201 && Date.now() - Date.parse(String((e as unknown as { at: string }).at)) < 60_000)).toEqual([]);
+  });
+
+  it('refuses a handler on administrator and supervisor routes, and mass assignment through a body', async () => {
+    const handler = await tokenFor('handler-water-a');
+    expect((await api('/api/v1/calendars/units/water', { method: 'PUT', token: handler, body: { periods: [{ start: '00:00', end: '24:00' }], weekendDays: [], holidays: false } })).status).toBe(403);
+    expect((await api('/api/v1/supervision-orders', { method: 'POST', token: handler, body: { caseId: '00000000-0000-4000-8000-000000000000', dueAt: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Self-supervision' } })).status).toBe(403);
+    expect((await api('/api/v1/open311-clients', { method: 'POST', token: handler, body: { name: 'Mine' } })).status).toBe(403);
+    // Status, unit or assignee cannot be set through a case body: unknown fields are refused by name.
+    const citizen = await tokenFor('citizen1');
+    for (const field of ['status', 'unitId', 'assignee']) {
+      const r = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { title: 'Pothole', description: distinct('Deep pothole'), category: 'transport.road-damage', [field]: 'resolved' } });
+      expect([field, r.status, r.body.errors?.[0]?.field]).toEqual([field, 400, field]);
+    }
+  });
+});

@@ -1,0 +1,193 @@
+import { CallHandler, Controller, ExecutionContext, Get, Inject, Injectable, NestInterceptor, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { hasRole, Principal } from '@duban/auth';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { Observable, tap } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { BearerAuthGuard, CurrentPrincipal } from './http';
+import { HttpProblem, Problems } from './problem';
+import { ServiceRuntime } from './runtime';
+
+export interface AuditEntry {
+  at: Date;
+  actor: string;
+  subject: string;
+  roles: string[];
+  unitId: string | null;
+  ip: string | null;
+  method: string;
+  path: string;
+  status: number;
+  requestId: string | null;
+}
+
+const GENESIS = '0'.repeat(64);
+
+/** The hash of an entry: SHA-256 over the previous hash and the entry's fields in a fixed order. */
+export function entryHash(prev: string, e: AuditEntry): string {
+  const fields = [e.at.toISOString(), e.actor, e.subject, [...e.roles].sort().join(','), e.unitId ?? '', e.ip ?? '', e.method, e.path, String(e.status), e.requestId ?? ''];
+  return createHash('sha256').update(`${prev}\n${JSON.stringify(fields)}`).digest('hex');
+}
+
+interface Row {
+  seq: string;
+  at: Date;
+  actor: string;
+  subject: string;
+  roles: string[];
+  unit_id: string | null;
+  ip: string | null;
+  method: string;
+  path: string;
+  status: number;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+const entryOf = (r: Row): AuditEntry => ({
+  at: r.at,
+  actor: r.actor,
+  subject: r.subject,
+  roles: r.roles,
+  unitId: r.unit_id,
+  ip: r.ip,
+  method: r.method,
+  path: r.path,
+  status: r.status,
+  requestId: r.request_id,
+});
+
+/** Appends entries to the chain (one writer at a time: a transaction-scoped advisory lock) and verifies it. */
+export class AuditLog {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async append(e: AuditEntry): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('duban.audit_log'))`);
+      const [last] = await tx.query(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`);
+      const prev: string = last?.hash ?? GENESIS;
+      await tx.query(
+        `INSERT INTO audit_log (at, actor, subject, roles, unit_id, ip, method, path, status, request_id, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [e.at, e.actor, e.subject, e.roles, e.unitId, e.ip, e.method, e.path, e.status, e.requestId, prev, entryHash(prev, e)],
+      );
+    });
+  }
+
+  /** Recomputes the whole chain; the first entry whose hash or link does not hold is where it was tampered with. */
+  async verify(): Promise<{ entries: number; ok: boolean; brokenAt: number | null; reason: string | null }> {
+    let prev = GENESIS;
+    let entries = 0;
+    let after = '0';
+    for (;;) {
+      const rows: Row[] = await this.dataSource.query(`SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000`, [after]);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        entries += 1;
+        if (r.prev_hash !== prev) return { entries, ok: false, brokenAt: Number(r.seq), reason: 'the link to the previous entry does not match (an entry was removed or reordered)' };
+        if (entryHash(prev, entryOf(r)) !== r.hash) return { entries, ok: false, brokenAt: Number(r.seq), reason: 'the entry does not match its hash (it was changed)' };
+        prev = r.hash;
+      }
+      after = rows[rows.length - 1].seq;
+    }
+    return { entries, ok: true, brokenAt: null, reason: null };
+  }
+
+  query(filter: { from?: Date; to?: Date; actor?: string; limit: number }): Promise<Row[]> {
+    return this.dataSource.query(
+      `SELECT seq, at, actor, roles, unit_id, ip, method, path, status, request_id, hash FROM audit_log
+        WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2) AND ($3::text IS NULL OR actor = $3)
+        ORDER BY seq DESC LIMIT $4`,
+      [filter.from ?? null, filter.to ?? null, filter.actor ?? null, filter.limit],
+    );
+  }
+}
+
+const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Records every state-changing request that reached a controller — who (user, subject, roles,
+ * unit), when, what (method, path), from where (the client address the gateway saw), the outcome
+ * — including the refused ones (4xx), in the service's own hash-chained audit log.
+ */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    if (!CHANGES.has(request.method)) return next.handle();
+    const record = (status: number) => {
+      const p = request.principal;
+      const forwarded = request.headers['x-forwarded-for'];
+      const entry: AuditEntry = {
+        at: new Date(),
+        actor: p?.username ?? 'anonymous',
+        subject: p?.subject ?? 'anonymous',
+        roles: p?.roles ?? [],
+        unitId: p?.unitId ?? null,
+        ip: (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0].trim() ?? request.ip ?? null,
+        method: request.method,
+        path: request.url.split('?')[0].slice(0, 500),
+        status,
+        requestId: (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? null,
+      };
+      new AuditLog(this.runtime.dataSource).append(entry).catch((error) => this.runtime.logger.error({ err: error, entry }, 'audit entry not written'));
+    };
+    return next.handle().pipe(
+      tap({
+        next: () => record(context.switchToHttp().getResponse<FastifyReply>().statusCode ?? 200),
+        error: (error: unknown) => record(error instanceof HttpProblem ? error.status : 500),
+      }),
+    );
+  }
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** The audit trail of this service, for supervisors and administrators: query, export (CSV) and verify the chain. */
+@Controller('api/v1/audit')
+@UseGuards(BearerAuthGuard)
+export class AuditController {
+  constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
+
+  @Get(':service')
+  async list(
+    @Param('service') service: string,
+    @Query('from') from: string | undefined,
+    @Query('to') to: string | undefined,
+    @Query('actor') actor: string | undefined,
+    @Query('format') format: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    this.check(service, principal);
+    if (from !== undefined && !(ISO.test(from) && !Number.isNaN(Date.parse(from)))) throw Problems.field('from', 'an ISO 8601 date or time');
+    if (to !== undefined && !(ISO.test(to) && !Number.isNaN(Date.parse(to)))) throw Problems.field('to', 'an ISO 8601 date or time');
+    if (format !== undefined && format !== 'json' && format !== 'csv') throw Problems.field('format', 'json or csv');
+    const rows = await new AuditLog(this.runtime.dataSource).query({ from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, actor, limit: 10_000 });
+    if (format === 'csv') {
+      const cell = (v: unknown) => {
+        const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(' ') : String(v);
+        const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+        return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+      };
+      const head = ['seq', 'at', 'actor', 'roles', 'unit_id', 'ip', 'method', 'path', 'status', 'request_id', 'hash'];
+      void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="audit-${service}.csv"`);
+      return `${[head, ...rows.map((r) => head.map((h) => (r as unknown as Record<string, unknown>)[h]))].map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
+    }
+    return { service, entries: rows.map((r) => ({ ...r, seq: Number(r.seq) })) };
+  }
+
+  @Get(':service/verify')
+  async verify(@Param('service') service: string, @CurrentPrincipal() principal: Principal) {
+    this.check(service, principal);
+    return { service, ...(await new AuditLog(this.runtime.dataSource).verify()) };
+  }
+
+  private check(service: string, principal: Principal): void {
+    if (service !== this.runtime.options.service) throw Problems.notFound('This audit trail');
+    if (!hasRole(principal, 'supervisor', 'admin')) throw Problems.forbidden('The audit trail is for supervisors and administrators.');
+  }
+}
