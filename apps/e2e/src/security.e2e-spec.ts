@@ -1,4 +1,5 @@
 import { generateKeyPair, SignJWT } from 'jose';
+import { startGateway } from '@duban/gateway';
 import { api, distinct, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(60_000);
@@ -48,6 +49,38 @@ describe('tokens that must not get in', () => {
     for (const field of ['status', 'unitId', 'assignee']) {
       const r = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { title: 'Pothole', description: distinct('Deep pothole'), category: 'transport.road-damage', [field]: 'resolved' } });
       expect([field, r.status, r.body.errors?.[0]?.field]).toEqual([field, 400, field]);
+    }
+  });
+
+  it('limits requests per user with 429 and Retry-After, carries a request id, and answers CORS only for configured origins (a second gateway with low limits)', async () => {
+    const gateway = await startGateway(
+      { OIDC_ISSUER_URL: stack.oidcIssuer, OIDC_AUDIENCE: 'duban-api', HTTP_PORT: '18091', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_CLIENT_PER_MINUTE: '1000', CORS_ORIGINS: 'https://console.minghu.test', LOG_LEVEL: 'warn' },
+      { handleSignals: false },
+    );
+    try {
+      const base = 'http://127.0.0.1:18091';
+      const [handler, other] = await Promise.all(['handler-water-a', 'handler-parks-a'].map((u) => tokenFor(u)));
+      const get = (token: string, headers: Record<string, string> = {}) => fetch(`${base}/api/v1/notifications`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+      const first = await get(handler, { 'x-request-id': 'e2e-request-0001' });
+      expect([first.status, first.headers.get('x-request-id')]).toEqual([200, 'e2e-request-0001']);
+      expect((await get(handler)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await get(handler)).status);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+      const limited = await get(handler);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(limited.headers.get('content-type')).toContain('application/problem+json');
+      expect((await get(other)).status).toBe(200); // another user is not held back
+
+      const preflight = await fetch(`${base}/api/v1/cases`, { method: 'OPTIONS', headers: { origin: 'https://console.minghu.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://console.minghu.test');
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+      const foreign = await fetch(`${base}/api/v1/cases`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      expect([foreign.status, foreign.headers.get('access-control-allow-origin')]).toEqual([403, null]);
+    } finally {
+      await gateway.stop();
     }
   });
 });

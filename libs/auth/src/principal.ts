@@ -17,6 +17,8 @@ export interface Principal {
   roles: Role[];
   /** The unit the person works in (a unit code), or null for citizens. */
   unitId: string | null;
+  /** The OAuth client the token was issued to (`azp`), when the token says. */
+  clientId?: string;
 }
 
 export function hasRole(principal: Principal, ...roles: Role[]): boolean {
@@ -31,5 +33,6 @@ export function principalFromClaims(claims: Record<string, unknown>): Principal 
   const subject = typeof claims.sub === 'string' ? claims.sub : '';
   const username = typeof claims.preferred_username === 'string' ? claims.preferred_username : subject;
   const unitId = typeof claims.unit_id === 'string' && claims.unit_id.length > 0 ? claims.unit_id : null;
-  return { subject, username, roles, unitId };
+  const clientId = typeof claims.azp === 'string' && claims.azp.length > 0 ? claims.azp : undefined;
+  return { subject, username, roles, unitId, ...(clientId ? { clientId } : {}) };
 }

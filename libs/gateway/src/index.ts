@@ -4,6 +4,7 @@ import { JwtVerifier } from '@duban/auth';
 import { BaseConfig, loadConfig, OidcConfig, OperationsModule, startHttpService } from '@duban/service-defaults';
 import { createLogger, ServiceMetrics } from '@duban/telemetry';
 import { createProxy } from './proxy';
+import { RateLimiter } from './edge';
 
 const Url = (port: number, service: string) =>
   Type.String({ pattern: '^https?://', default: `http://127.0.0.1:${port}`, description: `base URL of the ${service} service` });
@@ -18,6 +19,12 @@ export const GatewayConfig = Type.Object({
   /** Largest attachment (POST /api/v1/workspaces/{caseId}/attachments); collaboration has the same setting. */
   ATTACHMENT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 104_857_600, default: 10_485_760 }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  /** Requests per minute one user (token subject) may make through this replica; over it: 429 with Retry-After. */
+  RATE_LIMIT_USER_PER_MINUTE: Type.Integer({ minimum: 1, default: 6000 }),
+  /** Requests per minute one API client (OAuth client id, Open311 key, else client address) may make through this replica. */
+  RATE_LIMIT_CLIENT_PER_MINUTE: Type.Integer({ minimum: 1, default: 30_000 }),
+  /** Browser origins allowed to call the API (CORS), comma-separated, e.g. https://console.minghu.gov.cn; empty: none. */
+  CORS_ORIGINS: Type.String({ maxLength: 2000, default: '' }),
   INTAKE_URL: Url(8081, 'intake'),
   DISPATCH_URL: Url(8082, 'dispatch'),
   COLLABORATION_URL: Url(8083, 'collaboration'),
@@ -40,6 +47,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
     verifier,
     logger,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    limits: { user: new RateLimiter(config.RATE_LIMIT_USER_PER_MINUTE), client: new RateLimiter(config.RATE_LIMIT_CLIENT_PER_MINUTE) },
+    corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     upstreams: {
       intake: config.INTAKE_URL,
       dispatch: config.DISPATCH_URL,

@@ -4,6 +4,8 @@ import { JwtVerifier } from '@duban/auth';
 import { HttpProblem, problemFor, Problems } from '@duban/service-defaults';
 import type { Logger } from '@duban/telemetry';
 import { routeFor, Upstream } from './routes';
+import { corsHeaders, RateLimiter, requestIdOf } from './edge';
+import { createHash } from 'node:crypto';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 
@@ -20,6 +22,9 @@ export interface ProxyOptions {
   verifier: JwtVerifier;
   logger: Logger;
   timeoutMs: number;
+  /** Requests per minute per user (token subject) and per API client (OAuth client, Open311 key, else address). */
+  limits?: { user: RateLimiter; client: RateLimiter };
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -35,20 +40,42 @@ export function createProxy(options: ProxyOptions) {
     return reply.status(problem.status).header('content-type', 'application/problem+json').send(problem.body(request.url));
   };
 
+  const tooMany = (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, who: string) => {
+    void reply.header('retry-after', String(retryAfterSeconds));
+    return fail(request, reply, new HttpProblem(429, 'rate-limited', 'Too many requests.', `${who} made too many requests this minute; retry after ${retryAfterSeconds} s.`));
+  };
+
   return async function proxy(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const requestId = requestIdOf(request.headers['x-request-id']);
+    void reply.header('x-request-id', requestId);
+    const cors = corsHeaders(request.headers.origin, options.corsOrigins ?? [], request.method === 'OPTIONS');
+    if (Object.keys(cors).length > 0) void reply.headers(cors);
+    // A CORS preflight is answered here (no token is sent with it).
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) return reply.status(Object.keys(cors).length ? 204 : 403).send();
     const route = routeFor(request.url);
     if (!route) return fail(request, reply, Problems.notFound('This resource'));
+    let clientKey = `ip:${request.ip}`;
     if (route.bearer !== false) {
       try {
-        await options.verifier.verify(request.headers.authorization);
+        const principal = await options.verifier.verify(request.headers.authorization);
+        const user = options.limits?.user.take(principal.subject);
+        if (user && !user.ok) return tooMany(request, reply, user.retryAfterSeconds, principal.username);
+        if (principal.clientId) clientKey = `client:${principal.clientId}`;
       } catch (error) {
         return fail(request, reply, problemFor(error));
       }
+    } else {
+      // Open311 clients are told apart by their api_key (hashed: keys are not kept in memory).
+      const key = new URLSearchParams(request.url.split('?')[1] ?? '').get('api_key') ?? (request.headers['x-api-key'] as string | undefined);
+      if (key) clientKey = `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
     }
+    const client = options.limits?.client.take(clientKey);
+    if (client && !client.ok) return tooMany(request, reply, client.retryAfterSeconds, 'This client');
     const target = new URL(request.url, options.upstreams[route.upstream]);
     const body = request.body as Buffer | undefined;
     const headers = forwardable(request.headers);
     headers['x-forwarded-for'] = request.ip;
+    headers['x-request-id'] = requestId;
     // Only the body Fastify actually read is forwarded (none for GET/HEAD), so the length must match it.
     delete headers['content-length'];
     if (body) headers['content-length'] = String(body.length);
