@@ -1,6 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
-import { startGateway } from '@duban/gateway';
-import { api, distinct, stack, tokenFor } from '@duban/testing';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(60_000);
 
@@ -53,10 +54,12 @@ describe('tokens that must not get in', () => {
   });
 
   it('limits requests per user with 429 and Retry-After, carries a request id, and answers CORS only for configured origins (a second gateway with low limits)', async () => {
-    const gateway = await startGateway(
-      { OIDC_ISSUER_URL: stack.oidcIssuer, OIDC_AUDIENCE: 'duban-api', HTTP_PORT: '18091', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_CLIENT_PER_MINUTE: '1000', CORS_ORIGINS: 'https://console.minghu.test', LOG_LEVEL: 'warn' },
-      { handleSignals: false },
-    );
+    // The built gateway as its own process, on another port, with low limits.
+    const gateway = spawn(process.execPath, [resolve(__dirname, '../../gateway/dist/main.js')], {
+      env: { ...process.env, OIDC_ISSUER_URL: stack.oidcIssuer, OIDC_AUDIENCE: 'duban-api', HTTP_PORT: '18091', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_CLIENT_PER_MINUTE: '1000', CORS_ORIGINS: 'https://console.minghu.test', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true' },
+      stdio: 'ignore',
+    });
+    await eventually(async () => ((await fetch('http://127.0.0.1:18091/health/ready').catch(() => undefined))?.status === 200 ? true : undefined), 30_000);
     try {
       const base = 'http://127.0.0.1:18091';
       const [handler, other] = await Promise.all(['handler-water-a', 'handler-parks-a'].map((u) => tokenFor(u)));
@@ -80,7 +83,7 @@ describe('tokens that must not get in', () => {
       const foreign = await fetch(`${base}/api/v1/cases`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
       expect([foreign.status, foreign.headers.get('access-control-allow-origin')]).toEqual([403, null]);
     } finally {
-      await gateway.stop();
+      gateway.kill('SIGTERM');
     }
   });
 });
