@@ -86,4 +86,24 @@ describe('tokens that must not get in', () => {
       gateway.kill('SIGTERM');
     }
   });
+
+  it('describes the whole public API in one OpenAPI 3.1 document with a docs page', async () => {
+    const doc = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as {
+      openapi: string;
+      info: Record<string, unknown>;
+      paths: Record<string, Record<string, { tags: string[]; requestBody?: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } }; security?: unknown[] }>>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info['x-unavailable-services']).toBeUndefined();
+    expect(doc.paths['/api/v1/cases'].post.requestBody!.content['application/json'].schema.properties).toHaveProperty('title');
+    expect(doc.paths['/api/v1/workspaces/{caseId}/sign-for'].post.tags).toEqual(['collaboration']);
+    expect(doc.paths['/api/v1/sla-policies/{key}'].put.requestBody!.content['application/json'].schema.properties).toHaveProperty('minutes');
+    expect(doc.paths['/api/v1/ratings/by-link'].post.security).toEqual([]);
+    const services = new Set(Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((o) => o.tags)));
+    expect([...services].sort()).toEqual(['assessment', 'collaboration', 'dispatch', 'escalation', 'intake', 'notification']);
+    expect(Object.keys(doc.paths).every((p) => p.startsWith('/api/v1/') || p.startsWith('/open311/'))).toBe(true);
+    const page = await fetch(`${stack.gatewayUrl}/docs`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<code>/api/v1/cases</code>');
+  });
 });

@@ -5,6 +5,9 @@ import { BaseConfig, loadConfig, OidcConfig, OperationsModule, startHttpService 
 import { createLogger, ServiceMetrics } from '@duban/telemetry';
 import { createProxy } from './proxy';
 import { RateLimiter } from './edge';
+import { ApiDocs } from './docs';
+
+const VERSION = '0.1.0';
 
 const Url = (port: number, service: string) =>
   Type.String({ pattern: '^https?://', default: `http://127.0.0.1:${port}`, description: `base URL of the ${service} service` });
@@ -43,20 +46,22 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
     audience: config.OIDC_AUDIENCE,
     discoveryUrl: config.OIDC_DISCOVERY_URL,
   });
+  const upstreams = {
+    intake: config.INTAKE_URL,
+    dispatch: config.DISPATCH_URL,
+    collaboration: config.COLLABORATION_URL,
+    escalation: config.ESCALATION_URL,
+    assessment: config.ASSESSMENT_URL,
+    notification: config.NOTIFICATION_URL,
+  };
+  const docs = new ApiDocs(upstreams, VERSION, config.UPSTREAM_TIMEOUT_MS);
   const proxy = createProxy({
     verifier,
     logger,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     limits: { user: new RateLimiter(config.RATE_LIMIT_USER_PER_MINUTE), client: new RateLimiter(config.RATE_LIMIT_CLIENT_PER_MINUTE) },
     corsOrigins: config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-    upstreams: {
-      intake: config.INTAKE_URL,
-      dispatch: config.DISPATCH_URL,
-      collaboration: config.COLLABORATION_URL,
-      escalation: config.ESCALATION_URL,
-      assessment: config.ASSESSMENT_URL,
-      notification: config.NOTIFICATION_URL,
-    },
+    upstreams,
   });
 
   // The gateway owns no data: it is ready when it can verify tokens.
@@ -80,6 +85,11 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
       fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
       fastify.post('/api/v1/imports', { bodyLimit: config.IMPORT_MAX_BYTES }, proxy);
       fastify.post('/api/v1/workspaces/:caseId/attachments', { bodyLimit: config.ATTACHMENT_MAX_BYTES }, proxy);
+      // The whole public API described in one OpenAPI 3.1 document, and a page of it.
+      fastify.get('/openapi.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send(await docs.document()));
+      fastify.get('/docs', async (_request, reply) =>
+        reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(await docs.page()),
+      );
       fastify.all('/api/*', proxy);
       fastify.all('/open311/*', proxy);
     },

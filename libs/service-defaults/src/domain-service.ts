@@ -1,6 +1,7 @@
 import { Module, Provider, Type as NestType } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditController, AuditInterceptor } from './audit';
+import { OPENAPI_CONTROLLERS, OpenApiFragmentController } from './openapi';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Static, TProperties, Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
@@ -89,8 +90,9 @@ export async function runDomainService(
 
   @Module({
     imports: [OperationsModule.forRoot(() => runtime.readiness(), runtime.metrics.registry)],
-    controllers: [...definition.controllers, AuditController],
+    controllers: [...definition.controllers, AuditController, OpenApiFragmentController],
     providers: [
+      { provide: OPENAPI_CONTROLLERS, useValue: { service: definition.service, controllers: [...definition.controllers, AuditController] } },
       { provide: ServiceRuntime, useValue: runtime },
       { provide: JwtVerifier, useValue: verifier },
       { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

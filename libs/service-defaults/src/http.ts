@@ -20,7 +20,7 @@ type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 /** Validates a request part against a contract schema; a bad one becomes a field-level 400. */
 export class SchemaPipe<T extends TSchema> implements PipeTransform<unknown, Static<T>> {
-  constructor(private readonly schema: T) {}
+  constructor(readonly schema: T) {}
   transform(value: unknown): Static<T> {
     return assertValid(this.schema, value);
   }

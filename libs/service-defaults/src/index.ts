@@ -7,3 +7,4 @@ export * from './bootstrap';
 export * from './domain-service';
 export * from './audit';
 export * from './audit-migration';
+export * from './openapi';
