@@ -13,12 +13,10 @@
  * code (UnitDays.sum + kpis) over 2015–2018 (late outcomes of 2015 cases fall later).
  */
 import { AnyEnvelope, CaseAssigned, newEvent, ResultSubmitted, SlaClockStarted, SlaLightChanged } from '@duban/contracts';
+import { withAssessmentDatabase } from './scratch-db';
 import { assessmentService, kpis, UnitDays } from '@duban/assessment';
 import { parseBostonTime } from '@duban/intake';
-import { MessagingTables1763900000000 } from '@duban/messaging';
-import { createDataSource, migrate } from '@duban/persistence';
 import { parse } from 'csv-parse';
-import { Client } from 'pg';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
@@ -27,7 +25,6 @@ import { createGunzip } from 'node:zlib';
 
 const ROOT = resolve(__dirname, '../../..');
 const DATA = join(ROOT, '..', 'shared', 'data', 'boston-311-2015', 'cases-2015-01-to-09.csv.gz');
-const SERVER = process.env.DATABASE_URL ?? 'postgres://duban:duban@127.0.0.1:15432/postgres';
 
 interface Row {
   id: string;
@@ -87,16 +84,7 @@ async function main(): Promise<void> {
   const stream = rows.flatMap((r) => eventsOf(r, exportAt)).sort((a, b) => a.at - b.at);
   console.log(`${rows.length} cases with a target; ${stream.length} events up to the export (${new Date(exportAt).toISOString().slice(0, 16)} Boston time)`);
 
-  const name = `bench_ontime_${Date.now()}`;
-  const admin = new Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  const db = createDataSource({ url: url.toString(), applicationName: 'bench-ontime', migrations: [MessagingTables1763900000000, ...(assessmentService.migrations as unknown as never[])], poolSize: 2 });
-  try {
-    await db.initialize();
-    await migrate(db);
+  await withAssessmentDatabase('bench_ontime', async (db) => {
     const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'UTC', RATING_SWEEP_MS: 60_000, KPI_WEIGHTS: '', REVISIT_DAYS: '30,90' };
     const handlers = assessmentService.compose({ dataSource: db, topic: 'duban.assessment.events', logger: pino({ level: 'silent' }) } as never, config).consumers[0].handlers;
     const batch = 2000;
@@ -135,11 +123,7 @@ async function main(): Promise<void> {
     const p = (a: number, b: number) => ((100 * a) / b).toFixed(1);
     console.log(`| all | ${total.n} | ${p(total.onTimeAll, total.n)} % | ${total.known} | ${p(total.onTimeKnown, total.known)} % | **${p(total.dubanOn, total.dubanDue)} %** | ${(Number(p(total.dubanOn, total.dubanDue)) - Number(p(total.onTimeKnown, total.known))).toFixed(1)} | ${(Number(p(total.dubanOn, total.dubanDue)) - Number(p(total.onTimeAll, total.n))).toFixed(1)} |`);
     console.log(`\nlargest difference per department: ${worst.toFixed(2)} pp (target: within 1 pp); ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
-  } finally {
-    await db.destroy().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.end();
-  }
+  });
 }
 
 main().catch((error) => {

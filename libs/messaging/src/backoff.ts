@@ -28,3 +28,46 @@ export class WakeableSleep {
     this.wakeUp?.();
   }
 }
+
+/**
+ * A background loop: runs `step` again at once while it finds work (returns > 0), else sleeps
+ * `pollMs` (cut short by `wake()`); an error is reported and the loop goes on after the pause.
+ * `stop()` finishes the step in hand.
+ */
+export class PollingLoop {
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly pause = new WakeableSleep();
+
+  constructor(
+    private readonly step: () => Promise<number>,
+    private readonly pollMs: number,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let found = 0;
+        try {
+          found = await this.step();
+        } catch (error) {
+          this.onError(error);
+        }
+        if (this.running && found === 0) await this.pause.sleep(this.pollMs);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.pause.wake();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.pause.wake();
+  }
+}

@@ -3,6 +3,7 @@ import { hasRole, Principal } from '@duban/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Observable, tap } from 'rxjs';
+import { PollingLoop } from '@duban/messaging';
 import type { DataSource } from 'typeorm';
 import { BearerAuthGuard, CurrentPrincipal } from './http';
 import { HttpProblem, Problems } from './problem';
@@ -58,40 +59,68 @@ const entryOf = (r: Row): AuditEntry => ({
   requestId: r.request_id,
 });
 
-/** Appends entries to the chain (one writer at a time: a transaction-scoped advisory lock) and verifies it. */
+/** Writes entries, links them into the chain in the background, and verifies the chain. */
 export class AuditLog {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Records an entry at once (one insert, no lock); the chainer links it into the chain shortly after. */
   async append(e: AuditEntry): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('duban.audit_log'))`);
-      const [last] = await tx.query(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`);
-      const prev: string = last?.hash ?? GENESIS;
-      await tx.query(
-        `INSERT INTO audit_log (at, actor, subject, roles, unit_id, ip, method, path, status, request_id, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [e.at, e.actor, e.subject, e.roles, e.unitId, e.ip, e.method, e.path, e.status, e.requestId, prev, entryHash(prev, e)],
-      );
+    await this.dataSource.query(
+      `INSERT INTO audit_log (at, actor, subject, roles, unit_id, ip, method, path, status, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [e.at, e.actor, e.subject, e.roles, e.unitId, e.ip, e.method, e.path, e.status, e.requestId],
+    );
+  }
+
+  /**
+   * Links the entries written since into the chain, in the order it finds them (`chain_pos`): one
+   * chainer at a time (an advisory lock; other replicas skip), at most `limit` per call. Returns how many.
+   */
+  async chain(limit = 1000): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const [{ locked }] = await tx.query(`SELECT pg_try_advisory_xact_lock(hashtext('duban.audit_log')) AS locked`);
+      if (!locked) return 0;
+      const [last] = await tx.query(`SELECT hash, chain_pos FROM audit_log WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1`);
+      let prev: string = last?.hash ?? GENESIS;
+      let pos = Number(last?.chain_pos ?? 0);
+      const rows: Row[] = await tx.query(`SELECT * FROM audit_log WHERE hash IS NULL ORDER BY seq LIMIT $1 FOR UPDATE`, [limit]);
+      const updates: [string, string, string, number][] = [];
+      for (const r of rows) {
+        const hash = entryHash(prev, entryOf(r));
+        pos += 1;
+        updates.push([r.seq, prev, hash, pos]);
+        prev = hash;
+      }
+      if (updates.length > 0) {
+        await tx.query(
+          `UPDATE audit_log a SET prev_hash = u.prev_hash, hash = u.hash, chain_pos = u.chain_pos
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS u (seq, prev_hash, hash, chain_pos)
+            WHERE a.seq = u.seq`,
+          [updates.map((u) => u[0]), updates.map((u) => u[1]), updates.map((u) => u[2]), updates.map((u) => u[3])],
+        );
+      }
+      return rows.length;
     });
   }
 
   /** Recomputes the whole chain; the first entry whose hash or link does not hold is where it was tampered with. */
-  async verify(): Promise<{ entries: number; ok: boolean; brokenAt: number | null; reason: string | null }> {
+  async verify(): Promise<{ entries: number; ok: boolean; brokenAt: number | null; reason: string | null; pending: number }> {
     let prev = GENESIS;
     let entries = 0;
-    let after = '0';
+    let after = 0;
+    const [{ pending }] = await this.dataSource.query(`SELECT count(*)::int AS pending FROM audit_log WHERE hash IS NULL`);
     for (;;) {
-      const rows: Row[] = await this.dataSource.query(`SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000`, [after]);
+      const rows: (Row & { chain_pos: string })[] = await this.dataSource.query(`SELECT * FROM audit_log WHERE chain_pos > $1 ORDER BY chain_pos LIMIT 5000`, [after]);
       if (rows.length === 0) break;
       for (const r of rows) {
         entries += 1;
-        if (r.prev_hash !== prev) return { entries, ok: false, brokenAt: Number(r.seq), reason: 'the link to the previous entry does not match (an entry was removed or reordered)' };
-        if (entryHash(prev, entryOf(r)) !== r.hash) return { entries, ok: false, brokenAt: Number(r.seq), reason: 'the entry does not match its hash (it was changed)' };
+        if (Number(r.chain_pos) !== after + 1) return { entries, ok: false, brokenAt: Number(r.seq), reason: 'an entry before this one is missing from the chain (removed)', pending };
+        if (r.prev_hash !== prev) return { entries, ok: false, brokenAt: Number(r.seq), reason: 'the link to the previous entry does not match (an entry was removed or reordered)', pending };
+        if (entryHash(prev, entryOf(r)) !== r.hash) return { entries, ok: false, brokenAt: Number(r.seq), reason: 'the entry does not match its hash (it was changed)', pending };
         prev = r.hash;
+        after = Number(r.chain_pos);
       }
-      after = rows[rows.length - 1].seq;
     }
-    return { entries, ok: true, brokenAt: null, reason: null };
+    return { entries, ok: true, brokenAt: null, reason: null, pending };
   }
 
   query(filter: { from?: Date; to?: Date; actor?: string; limit: number }): Promise<Row[]> {
@@ -104,6 +133,51 @@ export class AuditLog {
   }
 }
 
+/**
+ * The worker of every domain service that writes the audit entries of requests in batches (one
+ * multi-row insert a second, so a request costs the database almost nothing extra) and links them
+ * into the chain. `stop()` writes what is buffered and chains it.
+ */
+export class AuditChainer {
+  private buffer: AuditEntry[] = [];
+  private readonly loop: PollingLoop;
+  private readonly log: AuditLog;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    onError: (error: unknown) => void,
+  ) {
+    this.log = new AuditLog(dataSource);
+    this.loop = new PollingLoop(async () => (await this.flush()) + (await this.log.chain()), 1000, onError);
+  }
+
+  record(entry: AuditEntry): void {
+    this.buffer.push(entry);
+  }
+
+  async flush(): Promise<number> {
+    const batch = this.buffer.splice(0, 1000);
+    if (batch.length === 0) return 0;
+    const columns = 10;
+    await this.dataSource.query(
+      `INSERT INTO audit_log (at, actor, subject, roles, unit_id, ip, method, path, status, request_id)
+       VALUES ${batch.map((_, i) => `(${Array.from({ length: columns }, (__, j) => `$${i * columns + j + 1}`).join(', ')})`).join(', ')}`,
+      batch.flatMap((e) => [e.at, e.actor, e.subject, e.roles, e.unitId, e.ip, e.method, e.path, e.status, e.requestId]),
+    );
+    return batch.length;
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    while ((await this.flush()) > 0);
+    while ((await this.log.chain()) > 0);
+  }
+}
+
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -113,7 +187,7 @@ const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
+  constructor(@Inject(AuditChainer) private readonly audit: AuditChainer) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
@@ -133,7 +207,7 @@ export class AuditInterceptor implements NestInterceptor {
         status,
         requestId: (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? null,
       };
-      new AuditLog(this.runtime.dataSource).append(entry).catch((error) => this.runtime.logger.error({ err: error, entry }, 'audit entry not written'));
+      this.audit.record(entry);
     };
     return next.handle().pipe(
       tap({

@@ -1,6 +1,6 @@
 import { Module, Provider, Type as NestType } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { AuditController, AuditInterceptor } from './audit';
+import { AuditChainer, AuditController, AuditInterceptor } from './audit';
 import { OPENAPI_CONTROLLERS, OpenApiFragmentController } from './openapi';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Static, TProperties, Type } from '@sinclair/typebox';
@@ -84,7 +84,9 @@ export async function runDomainService(
     audience: config.OIDC_AUDIENCE,
     discoveryUrl: config.OIDC_DISCOVERY_URL,
   });
-  const { providers, consumers, workers = [] } = definition.compose(runtime, config as Record<string, unknown>);
+  const { providers, consumers, workers: own = [] } = definition.compose(runtime, config as Record<string, unknown>);
+  const audit = new AuditChainer(runtime.dataSource, (error) => runtime.logger.error({ err: error }, 'audit trail: writing or chaining failed'));
+  const workers = [...own, audit];
   await runtime.start(consumers, definition.seeds);
   workers.forEach((w) => w.start());
 
@@ -95,6 +97,7 @@ export async function runDomainService(
       { provide: OPENAPI_CONTROLLERS, useValue: { service: definition.service, controllers: [...definition.controllers, AuditController] } },
       { provide: ServiceRuntime, useValue: runtime },
       { provide: JwtVerifier, useValue: verifier },
+      { provide: AuditChainer, useValue: audit },
       { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       BearerAuthGuard,
       ...providers,

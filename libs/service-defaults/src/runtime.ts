@@ -1,4 +1,4 @@
-import { AuditTrail1763900000990 } from './audit-migration';
+import { AuditChainInBackground1763900000991, AuditTrail1763900000990 } from './audit-migration';
 import { ServiceName, topicOf } from '@duban/contracts';
 import {
   EventHandler,
@@ -56,7 +56,7 @@ export class ServiceRuntime {
     this.dataSource = createDataSource({
       url: options.databaseUrl,
       applicationName: `duban-${options.service}`,
-      migrations: [MessagingTables1763900000000, ...(options.migrations as unknown[] as never[]), AuditTrail1763900000990],
+      migrations: [MessagingTables1763900000000, ...(options.migrations as unknown[] as never[]), AuditTrail1763900000990, AuditChainInBackground1763900000991],
       poolSize: options.databasePoolSize,
     });
     this.ownsTransport = !options.transport;

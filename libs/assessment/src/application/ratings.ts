@@ -1,5 +1,5 @@
 import { AnyEnvelope, CaseRated, CaseRebounded, newEvent } from '@duban/contracts';
-import { enqueue, WakeableSleep } from '@duban/messaging';
+import { enqueue, PollingLoop } from '@duban/messaging';
 import { Principal } from '@duban/auth';
 import { Problems, ServiceRuntime } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
@@ -176,34 +176,8 @@ export class Ratings {
 }
 
 /** Records the default rating of resolutions nobody rated within the window. */
-export class RatingDefaults {
-  private running = false;
-  private loop?: Promise<void>;
-  private readonly pause = new WakeableSleep();
-
-  constructor(
-    private readonly ratings: Ratings,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          while (this.running && (await this.ratings.sweepDefaults()) > 0);
-        } catch (error) {
-          this.onError(error);
-        }
-        if (this.running) await this.pause.sleep(this.ratings.options.sweepMs);
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.pause.wake();
-    await this.loop;
+export class RatingDefaults extends PollingLoop {
+  constructor(ratings: Ratings, onError: (error: unknown) => void) {
+    super(() => ratings.sweepDefaults(), ratings.options.sweepMs, onError);
   }
 }

@@ -1,4 +1,4 @@
-import { WakeableSleep } from '@duban/messaging';
+import { PollingLoop } from '@duban/messaging';
 import type { DataSource } from 'typeorm';
 import { ChannelKind } from '../domain/channels';
 import { digestText, Locale } from '../domain/templates';
@@ -33,9 +33,7 @@ interface DigestSubscription {
  * subscription, a row per subscription and day).
  */
 export class Digests {
-  private running = false;
-  private loop?: Promise<void>;
-  private readonly pause = new WakeableSleep();
+  private readonly loop: PollingLoop;
   private readonly now: () => Date;
 
   constructor(
@@ -44,27 +42,15 @@ export class Digests {
     private readonly options: DigestOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.loop = new PollingLoop(() => this.send(), options.pollMs, options.onError);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.send();
-        } catch (error) {
-          this.options.onError?.(error);
-        }
-        if (this.running) await this.pause.sleep(this.options.pollMs);
-      }
-    })();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.pause.wake();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Sends the digests due now; returns how many. */

@@ -1,4 +1,4 @@
-import { WakeableSleep } from '@duban/messaging';
+import { PollingLoop } from '@duban/messaging';
 import type { DataSource } from 'typeorm';
 import { accepted, ChannelKind, dingtalkRequest, feishuRequest, HttpRequest, Message, smsRequest, webhookRequest, wecomRequest } from '../domain/channels';
 
@@ -45,9 +45,7 @@ const LEASE_MS = 120_000;
  * sending but before recording sends again.
  */
 export class Sender {
-  private running = false;
-  private loop?: Promise<void>;
-  private readonly pause = new WakeableSleep();
+  private readonly loop: PollingLoop;
   private readonly now: () => Date;
 
   constructor(
@@ -55,32 +53,19 @@ export class Sender {
     private readonly options: SenderOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.loop = new PollingLoop(() => this.sweep(), options.pollMs, options.onError);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        let sent = 0;
-        try {
-          sent = await this.sweep();
-        } catch (error) {
-          this.options.onError?.(error);
-        }
-        if (this.running && sent === 0) await this.pause.sleep(this.options.pollMs);
-      }
-    })();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.pause.wake();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   wake(): void {
-    this.pause.wake();
+    this.loop.wake();
   }
 
   /** One batch: claim, send, record. Returns how many were attempted. */
