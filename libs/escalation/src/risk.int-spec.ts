@@ -112,6 +112,14 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
     expect(await board().forCase(quick)).toMatchObject({ caseId: quick, unitId: 'quick' });
     expect(await board().forCase(randomUUID())).toBeUndefined();
 
+    // With a ledger kept an hour, the list of open cases is still current: a new case shows at once, a resolved one goes.
+    const cached = new RiskBoard(db, shipped as RiskModel, { utcOffsetMinutes: 480, ledgerTtlMs: 3_600_000, historyDays: 180, now: () => now });
+    await cached.board();
+    const fresh = await handled('quick', now, null);
+    expect((await cached.board({ unitId: 'quick' })).map((c) => c.caseId)).toContain(fresh);
+    await apply(newEvent(ResultSubmitted, { caseId: fresh, unitId: 'quick', occurredAt: now, data: { resultId: randomUUID(), unitId: 'quick', by: 'handler-quick-a', summary: 'Fixed', evidence: [] } }));
+    expect((await cached.board({ unitId: 'quick' })).map((c) => c.caseId)).not.toContain(fresh);
+
     // Later in its life the case is scored by a later stage of the model.
     now = new Date(now.getTime() + 2 * DAY);
     expect((await board().forCase(slow))!.stage).toBeGreaterThan(0);

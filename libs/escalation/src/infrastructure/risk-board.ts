@@ -65,9 +65,11 @@ export class RiskBoard {
   /** Open cases with a limit, highest risk first; `unitId` narrows to one unit, `flagged` to the flagged ones. */
   async board(filter: { unitId?: string | null; flagged?: boolean; limit?: number } = {}): Promise<RiskRow[]> {
     const now = this.now().getTime();
-    const { rows, ledger } = await this.ledger(now);
-    const scored = rows
-      .filter((r) => r.closed_at === null && r.due_at !== null && (!filter.unitId || r.unit_id === filter.unitId))
+    const { ledger } = await this.ledger(now);
+    // Which cases are open is read now (the ledger's history and load may be up to a TTL old).
+    const open = await this.read(this.dataSource, now, { openIn: filter.unitId ?? null });
+    const scored = open
+      .filter((r) => r.closed_at === null && r.due_at !== null)
       .map((r) => this.score(ledger, r, now))
       .filter((r) => !filter.flagged || r.flagged)
       .sort((a, b) => b.score - a.score);
@@ -77,10 +79,9 @@ export class RiskBoard {
   /** One case's score now (undefined: not known to escalation, closed, or without a limit). */
   async forCase(caseId: string): Promise<RiskRow | undefined> {
     const now = this.now().getTime();
-    const { rows, ledger } = await this.ledger(now);
-    let row = rows.find((r) => r.case_id === caseId);
-    // A case taken on after the ledger was read: scored against that ledger.
-    if (!row) [row] = await this.read(this.dataSource, now, caseId);
+    const { ledger } = await this.ledger(now);
+    // The case as it is now, scored against the ledger (which may be up to a TTL old).
+    const [row] = await this.read(this.dataSource, now, { caseId });
     if (!row || row.closed_at !== null || row.due_at === null) return undefined;
     return this.score(ledger, row, now);
   }
@@ -121,16 +122,20 @@ export class RiskBoard {
   }
 
   /** The cases of the ledger: open ones and those taken on within the history window; the limit is the latest result-stage clock's. */
-  private read(db: DataSource | EntityManager, now: number, caseId?: string): Promise<LedgerRow[]> {
+  private read(db: DataSource | EntityManager, now: number, only: { caseId?: string; openIn?: string | null } = {}): Promise<LedgerRow[]> {
+    const where = only.caseId
+      ? { sql: 'r.case_id = $1::uuid', param: only.caseId as unknown }
+      : 'openIn' in only
+        ? { sql: 'r.closed_at IS NULL AND ($1::text IS NULL OR r.unit_id = $1)', param: only.openIn as unknown }
+        : { sql: '(r.closed_at IS NULL OR r.opened_at > $1)', param: new Date(now - this.options.historyDays * DAY) as unknown };
     return db.query(
       `SELECT r.case_id, r.category, r.channel, r.unit_id, r.opened_at, r.closed_at, d.due_at
          FROM case_risk r
          LEFT JOIN LATERAL (SELECT due_at FROM sla_clocks s
                              WHERE s.case_id = r.case_id AND s.stage = ANY($2) AND s.state <> 'cancelled'
                              ORDER BY s.started_at DESC LIMIT 1) d ON true
-        WHERE r.category IS NOT NULL AND r.unit_id IS NOT NULL AND r.opened_at IS NOT NULL
-          AND ${caseId ? 'r.case_id = $1::uuid' : '(r.closed_at IS NULL OR r.opened_at > $1)'}`,
-      [caseId ?? new Date(now - this.options.historyDays * DAY), RESULT_STAGES],
+        WHERE r.category IS NOT NULL AND r.unit_id IS NOT NULL AND r.opened_at IS NOT NULL AND ${where.sql}`,
+      [where.param, RESULT_STAGES],
     );
   }
 }
