@@ -110,6 +110,7 @@ describe('a resolved case rated by its reporter, reopened by dissatisfaction, an
     expect(figures.body.counters.responses).toBeGreaterThanOrEqual(1);
     expect(figures.body.kpis.satisfaction).toEqual(expect.any(Number));
     expect(figures.body.efficiencyIndex).toEqual(expect.any(Number));
+    expect(figures.body).toMatchObject({ openWithinLimit: expect.any(Number), onTimeRateNow: expect.any(Number) });
     const ranking = await api('/api/v1/assessment/rankings?period=month', { token: assessor });
     expect(ranking.body.units.find((u: { unitId: string }) => u.unitId === unitId)).toMatchObject({ rank: expect.any(Number), index: figures.body.efficiencyIndex });
     expect((await api('/api/v1/assessment/rankings', { token: handler })).status).toBe(403);

@@ -149,6 +149,6 @@ export const parseDays = (text: string): number[] =>
 
 /** Runs the service as its own process (apps/assessment). */
 export const main = () => runDomainService(assessmentService);
-export { kpis, efficiencyIndex, rankUnits, DEFAULT_WEIGHTS } from './domain/kpi';
+export { kpis, efficiencyIndex, rankUnits, onTimeRateNow, DEFAULT_WEIGHTS } from './domain/kpi';
 export type { UnitCounters, Kpis, IndexWeights } from './domain/kpi';
 export { UnitDays } from './infrastructure/unit-days';

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common
 import { UnitCode } from '@duban/contracts';
 import { hasRole, Principal } from '@duban/auth';
 import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
-import { efficiencyIndex, IndexWeights, isDay, kpis, Period, periodRange, rankUnits, zeroCounters } from '../domain/kpi';
+import { efficiencyIndex, IndexWeights, isDay, kpis, onTimeRateNow, Period, periodRange, rankUnits, zeroCounters } from '../domain/kpi';
 import { UnitDays } from '../infrastructure/unit-days';
 
 export const KPI_WEIGHTS = Symbol('KPI_WEIGHTS');
@@ -31,7 +31,21 @@ export class KpisController {
     const range = this.range(period, at);
     const counters = (await this.days.sum(this.runtime.dataSource, range.from, range.to, unitId)).get(unitId) ?? zeroCounters();
     const k = kpis(counters);
-    return { unitId, period: range.period, from: range.from, to: range.to, counters, kpis: k, efficiencyIndex: efficiencyIndex(k, this.weights), weights: this.weights };
+    // For the period running now: the on-time rate as the city's 311 systems count it, open cases within their limit included.
+    const today = this.days.today(new Date());
+    const open = range.from <= today && today <= range.to ? ((await this.days.openWithinLimit(this.runtime.dataSource, new Date(), unitId)).get(unitId) ?? 0) : null;
+    return {
+      unitId,
+      period: range.period,
+      from: range.from,
+      to: range.to,
+      counters,
+      kpis: k,
+      efficiencyIndex: efficiencyIndex(k, this.weights),
+      weights: this.weights,
+      openWithinLimit: open,
+      onTimeRateNow: open === null ? null : onTimeRateNow(counters, open),
+    };
   }
 
   /** Every unit with activity in the period, ranked by efficiency index; more than 15 % from the mean is flagged. */

@@ -1,4 +1,4 @@
-import { DEFAULT_WEIGHTS, efficiencyIndex, kpis, periodRange, rankUnits, zeroCounters } from './kpi';
+import { DEFAULT_WEIGHTS, efficiencyIndex, kpis, onTimeRateNow, periodRange, rankUnits, zeroCounters } from './kpi';
 
 describe('unit KPIs', () => {
   it('computes each rate from its own counters, null where there is nothing to measure', () => {
@@ -49,5 +49,12 @@ describe('unit KPIs', () => {
     expect(periodRange('quarter', '2026-11-23')).toEqual({ from: '2026-10-01', to: '2026-12-31' });
     expect(periodRange('year', '2026-05-05')).toEqual({ from: '2026-01-01', to: '2026-12-31' });
     expect(periodRange('day', '2026-05-05')).toEqual({ from: '2026-05-05', to: '2026-05-05' });
+  });
+});
+
+describe('the on-time rate at a moment', () => {
+  it('counts open cases within their limit as on time, as a city 311 system reports it', () => {
+    expect(onTimeRateNow({ completions: 8, completionsOnTime: 6 }, 2)).toBe(80);
+    expect(onTimeRateNow({ completions: 0, completionsOnTime: 0 }, 0)).toBeNull();
   });
 });

@@ -172,3 +172,13 @@ export function isDay(text: string): boolean {
   const t = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === text;
 }
+
+/**
+ * The on-time rate as a city's 311 system reports it at a moment (Boston's OnTime_Status): cases
+ * still open within their limit count as on time, beside the results within the limit, over every
+ * case due a result or still open. Null when there is none.
+ */
+export function onTimeRateNow(c: Pick<UnitCounters, 'completions' | 'completionsOnTime'>, openWithinLimit: number): number | null {
+  const of = c.completions + openWithinLimit;
+  return of > 0 ? Math.round((1000 * (c.completionsOnTime + openWithinLimit)) / of) / 10 : null;
+}

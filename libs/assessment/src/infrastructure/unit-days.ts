@@ -85,6 +85,21 @@ export class UnitDays {
     return out;
   }
 
+  /**
+   * Per unit, the cases open at `at` whose result limit has not passed yet (no result, due later):
+   * a snapshot, for the on-time rate as Boston's OnTime_Status counts it (open and within the limit = on time).
+   */
+  async openWithinLimit(db: DataSource | EntityManager, at: Date, unitId?: string): Promise<Map<string, number>> {
+    const rows: { unit_id: string; n: number }[] = await db.query(
+      `SELECT l.unit_id, count(*)::int AS n FROM case_limits l
+        WHERE l.kind = 'result' AND l.due_at > $1 AND l.started_at <= $1 AND ($2::text IS NULL OR l.unit_id = $2)
+          AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.case_id = l.case_id AND c.unit_id = l.unit_id AND c.what = 'result')
+        GROUP BY 1`,
+      [at, unitId ?? null],
+    );
+    return new Map(rows.map((r) => [r.unit_id, r.n]));
+  }
+
   /** The local date of an instant (YYYY-MM-DD). */
   today(now: Date): string {
     return new Intl.DateTimeFormat('en-CA', { timeZone: this.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
