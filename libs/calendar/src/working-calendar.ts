@@ -121,3 +121,9 @@ export function holidayFileProblems(file: HolidayFile, year: number): { field: s
   });
   return problems;
 }
+
+/** "HH:MM" (local clock time) as minutes of the day. */
+export const clockMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** Minutes of the day as "HH:MM". */
+export const clockTime = (minutes: number): string => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;

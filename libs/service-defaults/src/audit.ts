@@ -6,6 +6,7 @@ import { Observable, tap } from 'rxjs';
 import { PollingLoop } from '@duban/messaging';
 import type { DataSource } from 'typeorm';
 import { BearerAuthGuard, CurrentPrincipal } from './http';
+import { csvText } from './csv';
 import { HttpProblem, Problems } from './problem';
 import { ServiceRuntime } from './runtime';
 
@@ -242,14 +243,9 @@ export class AuditController {
     if (format !== undefined && format !== 'json' && format !== 'csv') throw Problems.field('format', 'json or csv');
     const rows = await new AuditLog(this.runtime.dataSource).query({ from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, actor, limit: 10_000 });
     if (format === 'csv') {
-      const cell = (v: unknown) => {
-        const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(' ') : String(v);
-        const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-        return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-      };
       const head = ['seq', 'at', 'actor', 'roles', 'unit_id', 'ip', 'method', 'path', 'status', 'request_id', 'hash'];
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="audit-${service}.csv"`);
-      return `${[head, ...rows.map((r) => head.map((h) => (r as unknown as Record<string, unknown>)[h]))].map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
+      return csvText([head, ...rows.map((r) => head.map((h) => (r as unknown as Record<string, unknown>)[h]))]);
     }
     return { service, entries: rows.map((r) => ({ ...r, seq: Number(r.seq) })) };
   }

@@ -8,3 +8,4 @@ export * from './domain-service';
 export * from './audit';
 export * from './audit-migration';
 export * from './openapi';
+export * from './csv';

@@ -3,6 +3,7 @@
  * category and by stage), and recommendations computed from those numbers. Pure: built from the
  * roll-ups, rendered as HTML with inline SVG charts, or as CSV per table.
  */
+import { csvText } from '@duban/service-defaults';
 import { efficiencyIndex, IndexWeights, kpis, Kpis, Ranked, rankUnits, UnitCounters } from './kpi';
 
 export interface CategoryLoss {
@@ -193,11 +194,6 @@ ${categoryRows}
 
 /** RFC 4180 CSV of one of the report's tables. */
 export function toCsv(r: QuarterReport, table: 'units' | 'categories'): string {
-  const cell = (v: unknown) => {
-    // Text that a spreadsheet would read as a formula is prefixed with ' (CSV injection); numbers stay numbers.
-    const s = v === null || v === undefined ? '' : typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   const lines =
     table === 'units'
       ? [
@@ -205,5 +201,5 @@ export function toCsv(r: QuarterReport, table: 'units' | 'categories'): string {
           ...r.units.map((u) => [u.rank, u.unitId, u.index, u.deviation, u.kpis.responseTimeliness, u.kpis.onTimeCompletion, u.kpis.closedLoopRate, u.kpis.firstTimeResolution, u.kpis.satisfaction, u.kpis.reboundRate, u.assigned, u.resolved, u.lostHours, u.flagged]),
         ]
       : [['category', 'stage', 'due', 'late', 'late_rate', 'hours_lost'], ...r.categories.map((c) => [c.category, c.kind, c.due, c.late, c.lateRate, c.lostHours])];
-  return `${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
+  return csvText(lines);
 }

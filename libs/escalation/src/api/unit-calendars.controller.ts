@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, UseGuards } from '@nestjs/common';
+import { clockMinutes, clockTime } from '@duban/calendar';
 import { UnitCalendarRequest } from '@duban/contracts';
 import { hasRole, Principal } from '@duban/auth';
 import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
 import { CalendarProvider } from '../infrastructure/calendar-provider';
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 /**
  * A unit's own working calendar (per-unit calendars): its hours and weekly days off, on the
@@ -29,7 +28,7 @@ export class UnitCalendarsController {
   async set(@Param('unitId') unitId: string, @Body(new SchemaPipe(UnitCalendarRequest)) body: UnitCalendarRequest, @CurrentPrincipal() principal: Principal) {
     if (!hasRole(principal, 'admin')) throw Problems.forbidden('Only administrators set unit calendars.');
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(unitId)) throw Problems.notFound('This unit');
-    const periods = body.periods.map((p) => ({ start: minutes(p.start), end: minutes(p.end) })).sort((a, b) => a.start - b.start);
+    const periods = body.periods.map((p) => ({ start: clockMinutes(p.start), end: clockMinutes(p.end) })).sort((a, b) => a.start - b.start);
     periods.forEach((p, i) => {
       if (!(p.start < p.end)) throw Problems.field(`periods/${i}`, 'a period ends after it starts');
       if (i > 0 && p.start < periods[i - 1].end) throw Problems.field(`periods/${i}`, 'periods must not overlap');
@@ -60,7 +59,7 @@ export class UnitCalendarsController {
 function present(r: { unit_id: string; periods: { start: number; end: number }[]; weekend_days: number[]; holidays: boolean; changed_by: string; changed_at: Date }) {
   return {
     unitId: r.unit_id,
-    periods: r.periods.map((p) => ({ start: hhmm(p.start), end: hhmm(p.end) })),
+    periods: r.periods.map((p) => ({ start: clockTime(p.start), end: clockTime(p.end) })),
     weekendDays: r.weekend_days,
     holidays: r.holidays,
     changedBy: r.changed_by,

@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { clockMinutes, clockTime } from '@duban/calendar';
 import { SubscriptionRequest } from '@duban/contracts';
 import { hasRole, Principal } from '@duban/auth';
 import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-const hhmm = (m: number | null) => (m === null ? null : `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** A robot or webhook address: https, or http to this machine (local receivers, development). */
@@ -55,7 +54,7 @@ export class SubscriptionsController {
     }
     const id = randomUUID();
     const window = body.quietHours && body.quietHours !== 'off-duty' ? body.quietHours : null;
-    const quiet = window ? [minutes(window.from), minutes(window.to)] : [null, null];
+    const quiet = window ? [clockMinutes(window.from), clockMinutes(window.to)] : [null, null];
     await this.runtime.dataSource.query(
       `INSERT INTO subscriptions (id, username, roles, unit_id, event_types, all_units, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
@@ -75,7 +74,7 @@ export class SubscriptionsController {
     return {
       subscriptions: rows.map(({ quiet_from, quiet_to, quiet_off_duty, ...r }) => ({
         ...r,
-        quietHours: quiet_off_duty ? 'off-duty' : quiet_from === null ? null : { from: hhmm(quiet_from), to: hhmm(quiet_to) },
+        quietHours: quiet_off_duty ? 'off-duty' : quiet_from === null ? null : { from: clockTime(quiet_from), to: clockTime(quiet_to as number) },
       })),
     };
   }

@@ -1,8 +1,7 @@
 import { PollingLoop } from '@duban/messaging';
 import type { DataSource } from 'typeorm';
-import { ChannelKind } from '../domain/channels';
-import { digestText, Locale } from '../domain/templates';
-import { Notifier } from './notifier';
+import { digestText } from '../domain/templates';
+import { Notifier, recipientOf, SubscriptionRow } from './notifier';
 
 export interface DigestOptions {
   /** Local minute of the day from which yesterday's digest goes out (08:00 = 480). */
@@ -13,18 +12,9 @@ export interface DigestOptions {
   onError?: (error: unknown) => void;
 }
 
-interface DigestSubscription {
-  id: string;
-  username: string;
+interface DigestSubscription extends SubscriptionRow {
   unit_id: string | null;
   all_units: boolean;
-  channel: ChannelKind;
-  target: string | null;
-  secret: string | null;
-  locale: Locale;
-  quiet_from: number | null;
-  quiet_to: number | null;
-  quiet_off_duty: boolean;
 }
 
 /**
@@ -75,7 +65,7 @@ export class Digests {
         const text = digestText(s.locale, day, scope, counts);
         const id = await this.notifier.deliver(
           tx,
-          { username: s.username, channel: s.channel, locale: s.locale, subscriptionId: s.id, target: s.target, secret: s.secret, quiet: { from: s.quiet_from, to: s.quiet_to, offDuty: s.quiet_off_duty } },
+          recipientOf(s),
           { caseId: null, eventId: null, eventType: 'daily-digest', title: text.title, body: text.body, urgent: false },
         );
         await tx.query(`INSERT INTO digests_sent (subscription_id, day, notification_id) VALUES ($1, $2, $3)`, [s.id, day, id]);

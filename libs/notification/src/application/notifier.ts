@@ -23,7 +23,7 @@ export interface Recipient {
   quiet: { from: number | null; to: number | null; offDuty?: boolean };
 }
 
-interface SubscriptionRow {
+export interface SubscriptionRow {
   id: string;
   username: string;
   channel: ChannelKind;
@@ -34,6 +34,17 @@ interface SubscriptionRow {
   quiet_to: number | null;
   quiet_off_duty: boolean;
 }
+
+/** The recipient a subscription makes. */
+export const recipientOf = (s: SubscriptionRow): Recipient => ({
+  username: s.username,
+  channel: s.channel,
+  locale: s.locale,
+  subscriptionId: s.id,
+  target: s.target,
+  secret: s.secret,
+  quiet: { from: s.quiet_from, to: s.quiet_to, offDuty: s.quiet_off_duty },
+});
 
 /** The role a rung of the warning ladder reaches (escalation: handler → unit head → supervision office). */
 const RUNG_ROLE: Record<string, string> = { handler: 'handler', 'unit-head': 'unit-head', 'supervision-office': 'supervisor' };
@@ -81,7 +92,7 @@ export class Notifier {
       [event.type, unitId, role],
     );
     for (const s of subscriptions) {
-      recipients.push({ username: s.username, channel: s.channel, locale: s.locale, subscriptionId: s.id, target: s.target, secret: s.secret, quiet: { from: s.quiet_from, to: s.quiet_to, offDuty: s.quiet_off_duty } });
+      recipients.push(recipientOf(s));
     }
     let created = 0;
     const delivered: AnyEnvelope[] = [];
