@@ -45,7 +45,12 @@ need_mvn() {
 }
 
 need_go() {
-  need go "Go 1.24+ is required to build Jaeger and k6 from the Go module proxy: https://go.dev/doc/install (or apt-get install golang-go if recent enough)"
+  local hint="Go 1.24+ is required to build Jaeger and k6 from the Go module proxy: https://go.dev/doc/install (or apt-get install golang-go if recent enough)"
+  need go "$hint"
+  # deploy/local/jaeger/go.mod says go 1.24.6; an older toolchain would fail deep inside the build.
+  local major minor
+  IFS=. read -r major minor _ < <(go env GOVERSION 2>/dev/null | sed 's/^go//')
+  ((${major:-0} > 1 || (${major:-0} == 1 && ${minor:-0} >= 24))) || die "${hint/is required/is required (found $(go env GOVERSION 2>/dev/null || echo unknown))}"
 }
 
 # --- runtimes every start needs ---------------------------------------------------------
