@@ -5,9 +5,15 @@
 // emits decorator metadata as tsc does. @swc/jest was dropped: its native
 // binaries' lockfile entries break `npm ci` on the package mirror (ADR 0002).
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }];
+// @keycloak/keycloak-admin-client and its dependencies are ES modules only: Node 20.19+ loads them
+// with require() at run time, jest's own module loader does not, so they are turned into CommonJS
+// for the tests (ADR 0002).
+const ESM_ONLY = ['@keycloak/keycloak-admin-client', 'url-join', 'url-template', 'camelize-ts'];
+const esmToCjs = ['babel-jest', { babelrc: false, configFile: false, plugins: ['@babel/plugin-transform-modules-commonjs'] }];
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': tsJest },
+  transform: { '^.+\\.ts$': tsJest, '/node_modules/.+\\.js$': esmToCjs },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleNameMapper: { '^@duban/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/', '<rootDir>/.duban/'],
 };

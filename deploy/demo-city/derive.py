@@ -435,6 +435,9 @@ def sync_realm(demo):
         }
         if p["unitId"]:
             user["attributes"] = {"unit_id": [p["unitId"]]}
+        if set(p["roles"]) != {"reporter"}:
+            # Clearance (docs/security.md): unit heads secret, other staff internal.
+            user.setdefault("attributes", {})["clearance"] = ["secret" if "unit-head" in p["roles"] else "internal"]
         user["groups"] = [paths[p["unitId"]]] if p["unitId"] else []
         realm["users"].append(user)
         added += 1

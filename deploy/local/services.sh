@@ -39,6 +39,10 @@ service_env() {
   else
     printf 'DATABASE_URL=postgres://duban:duban@127.0.0.1:%s/duban_%s\n' "$PG_PORT" "$name"
   fi
+  if [[ $name == dispatch ]]; then
+    # The unit tree follows Keycloak's groups both ways (docs/dispatch.md); the secret is the realm file's development one.
+    printf '%s\n' "KEYCLOAK_ADMIN_URL=http://127.0.0.1:$KEYCLOAK_PORT" "KEYCLOAK_ADMIN_CLIENT_SECRET=${KEYCLOAK_DIRECTORY_SECRET:-duban-directory-dev-secret}"
+  fi
 }
 
 # all_alive <pid-file prefix> <name...>: true when every named process runs.

@@ -36,60 +36,146 @@ function sample(s: Schema, name = ''): unknown {
   }
 }
 
+type Doc = { paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: Schema } } } }>> };
+
+/** Every operation of the public API that takes a case id, from the gateway's OpenAPI document. */
+async function caseOperations() {
+  const doc = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as Doc;
+  return Object.entries(doc.paths)
+    .filter(([path]) => /\{caseId\}|^\/api\/v1\/cases\/\{id\}/.test(path))
+    .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+}
+
+/** Calls every such operation on the case, with a valid body, as each person; answers `METHOD path by who: status`. */
+async function probe(caseId: string, people: (readonly [string, string])[]): Promise<string[]> {
+  const operations = await caseOperations();
+  expect(operations.length).toBeGreaterThanOrEqual(20);
+  const answers: string[] = [];
+  for (const { path, method, op } of operations) {
+    const url = path.replace(/\{caseId\}|\{id\}/, caseId).replace(/\{[A-Za-z]+\}/g, randomUUID());
+    const schema = op.requestBody?.content['application/json'].schema;
+    const isUpload = path.endsWith('/attachments') && method === 'post';
+    for (const [who, token] of people) {
+      const r = isUpload
+        ? await fetch(`${stack.gatewayUrl}${url}?name=x.png`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' }, body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) })
+        : await fetch(`${stack.gatewayUrl}${url}`, {
+            method: method.toUpperCase(),
+            headers: { authorization: `Bearer ${token}`, ...(schema || method !== 'get' ? { 'content-type': 'application/json' } : {}) },
+            ...(method !== 'get' ? { body: JSON.stringify(schema ? sample(schema) : {}) } : {}),
+          });
+      answers.push(`${method.toUpperCase()} ${path} by ${who}: ${r.status}`);
+    }
+  }
+  if (process.env.SHOW_ANSWERS) console.log(answers.join('\n'));
+  return answers;
+}
+
+/** What a change would show: status, unit, assignee and the length of the timeline. */
+async function state(caseId: string, token: string) {
+  const c = (await api(`/api/v1/cases/${caseId}`, { token })).body;
+  return { status: c.status, unitId: c.unitId, assignee: c.assignee, confidentiality: c.confidentiality, events: c.timeline.length };
+}
+
+/** Files a hotline case (its reporter is the caller, not citizen1) and waits until its clock runs. */
+async function fileCase(operator: string, supervisor: string, extra: Record<string, unknown> = {}) {
+  const filed = await api('/api/v1/cases', {
+    method: 'POST',
+    token: operator,
+    body: { title: 'Broken streetlight', description: distinct('The light at the corner has been out for a week'), category: 'public-works.streetlight', channel: 'hotline', caller: { name: 'Wang Fang' }, ...extra },
+  });
+  expect(filed.status).toBe(201);
+  const caseId: string = filed.body.id;
+  const unitId: string = await eventually(async () => (await api(`/api/v1/cases/${caseId}`, { token: supervisor })).body.unitId ?? undefined);
+  await eventually(async () => ((await api(`/api/v1/clocks/${caseId}`, { token: supervisor })).status === 200 ? true : undefined));
+  return { caseId, unitId };
+}
+
 /**
  * For every operation of the public API that takes a case id (read from /openapi.json): a handler
- * of another unit and a reporter who does not own the case are refused — 403 or 404 — and the case
- * is unchanged afterwards (OWASP API1 / API5; docs/security.md).
+ * of another unit, a reporter who does not own the case and a person of the responsible unit whose
+ * clearance is below the case's are refused — 403 or 404 — and the case is unchanged afterwards
+ * (OWASP API1 / API5; docs/security.md).
  */
 describe('every endpoint that takes a case id, from people who must not reach the case', () => {
   it('refuses another unit and a reporter who is not the owner, with no side effect', async () => {
     const [operator, supervisor, citizen] = await Promise.all(['operator1', 'supervisor1', 'citizen1'].map((u) => tokenFor(u)));
-    // A hotline case: its reporter is the caller the operator files for, not citizen1.
-    const filed = await api('/api/v1/cases', {
-      method: 'POST',
-      token: operator,
-      body: { title: 'Broken streetlight', description: distinct('The light at the corner has been out for a week'), category: 'public-works.streetlight', channel: 'hotline', caller: { name: 'Wang Fang' } },
-    });
-    expect(filed.status).toBe(201);
-    const caseId: string = filed.body.id;
-    const unitId: string = await eventually(async () => (await api(`/api/v1/cases/${caseId}`, { token: supervisor })).body.unitId ?? undefined);
+    const { caseId, unitId } = await fileCase(operator, supervisor);
     const outsider = await tokenFor(unitId === 'parks' ? 'handler-water-a' : 'handler-parks-a');
-    await eventually(async () => ((await api(`/api/v1/clocks/${caseId}`, { token: supervisor })).status === 200 ? true : undefined));
-    const before = await api(`/api/v1/cases/${caseId}`, { token: supervisor });
+    const before = await state(caseId, supervisor);
 
-    const doc = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: Schema } } } }>>;
-    };
-    const operations = Object.entries(doc.paths)
-      .filter(([path]) => /\{caseId\}|^\/api\/v1\/cases\/\{id\}/.test(path))
-      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
-    expect(operations.length).toBeGreaterThanOrEqual(20);
+    const answers = await probe(caseId, [
+      ['other unit', outsider],
+      ['not the reporter', citizen],
+    ]);
+    expect(answers.filter((a) => !/: (403|404)$/.test(a))).toEqual([]);
+    expect(await state(caseId, supervisor)).toEqual(before);
+  });
 
-    const answers: string[] = [];
-    for (const { path, method, op } of operations) {
-      const url = path.replace(/\{caseId\}|\{id\}/, caseId).replace(/\{[A-Za-z]+\}/g, randomUUID());
-      const schema = op.requestBody?.content['application/json'].schema;
-      const isUpload = path.endsWith('/attachments') && method === 'post';
-      for (const [who, token] of [
-        ['other unit', outsider],
-        ['not the reporter', citizen],
-      ] as const) {
-        const r = isUpload
-          ? await fetch(`${stack.gatewayUrl}${url}?name=x.png`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' }, body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) })
-          : await fetch(`${stack.gatewayUrl}${url}`, {
-              method: method.toUpperCase(),
-              headers: { authorization: `Bearer ${token}`, ...(schema || method !== 'get' ? { 'content-type': 'application/json' } : {}) },
-              ...(method !== 'get' ? { body: JSON.stringify(schema ? sample(schema) : {}) } : {}),
-            });
-        answers.push(`${method.toUpperCase()} ${path} by ${who}: ${r.status}`);
-      }
+  it('refuses a person of the responsible unit below the case\'s confidentiality, with no side effect, and lets a cleared one in', async () => {
+    const [operator, supervisor] = await Promise.all(['operator1', 'supervisor1'].map((u) => tokenFor(u)));
+    // A secret case: operator1 and supervisor1 are cleared for secret, the unit's handlers for internal only.
+    const { caseId, unitId } = await fileCase(operator, supervisor, { confidentiality: 'secret' });
+    const [handler, head] = await Promise.all([tokenFor(`handler-${unitId}-a`), tokenFor(`head-${unitId}`)]);
+    const before = await state(caseId, supervisor);
+    expect(before.confidentiality).toBe('secret');
+    // Dispatch never gives it to a person who could not open it: it waits in the unit's queue.
+    expect(before.assignee).toBeNull();
+
+    const answers = await probe(caseId, [['lower clearance, same unit', handler]]);
+    expect(answers.filter((a) => !/: (403|404)$/.test(a))).toEqual([]);
+    expect(await state(caseId, supervisor)).toEqual(before);
+
+    // The unit head (secret) reaches the case, its workspace and its clock; the handler's lists leave it out.
+    for (const path of [`/api/v1/cases/${caseId}`, `/api/v1/workspaces/${caseId}`, `/api/v1/clocks/${caseId}`, `/api/v1/assignments/${caseId}`]) {
+      expect([path, (await api(path, { token: head })).status]).toEqual([path, 200]);
     }
-    if (process.env.SHOW_ANSWERS) console.log(answers.join("\n"));
-    const let_through = answers.filter((a) => !/: (403|404)$/.test(a));
-    expect(let_through).toEqual([]);
+    const lists = async (token: string) => ({
+      workspaces: (await api('/api/v1/workspaces', { token })).body.workspaces.some((w: { caseId: string }) => w.caseId === caseId),
+      risk: (await api('/api/v1/risk?limit=1000', { token })).body.cases.some((c: { caseId: string }) => c.caseId === caseId),
+    });
+    expect(await lists(head)).toEqual({ workspaces: true, risk: true });
+    expect(await lists(handler)).toEqual({ workspaces: false, risk: false });
+  });
+});
 
-    // Nothing changed: same status, unit and timeline.
-    const after = await api(`/api/v1/cases/${caseId}`, { token: supervisor });
-    expect({ status: after.body.status, unitId: after.body.unitId, events: after.body.timeline.length }).toEqual({ status: before.body.status, unitId: before.body.unitId, events: before.body.timeline.length });
+describe('confidentiality of a case', () => {
+  it('is set within the filer\'s clearance, changed with a reason by someone cleared for both levels, and followed by every service', async () => {
+    const [operator, supervisor, dispatcher, citizen, assessor] = await Promise.all(['operator1', 'supervisor1', 'dispatcher1', 'citizen1', 'assessor1'].map((u) => tokenFor(u)));
+    // A reporter may ask for a private report, not for a secret one; staff up to their clearance.
+    const body = { title: 'Noise at night', description: distinct('Construction noise after 22:00 every night'), category: 'environment.noise' };
+    const secretByCitizen = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { ...body, confidentiality: 'secret' } });
+    expect([secretByCitizen.status, secretByCitizen.body.errors?.[0]?.field]).toEqual([403, 'confidentiality']);
+    const bad = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { ...body, confidentiality: 'classified' } });
+    expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'confidentiality']);
+    const privateReport = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { ...body, confidentiality: 'internal' } });
+    expect([privateReport.status, privateReport.body.confidentiality]).toEqual([201, 'internal']);
+    // Its reporter still sees it (a reporter is never held to a clearance for their own case); the public Open311 feed does not.
+    expect((await api(`/api/v1/cases/${privateReport.body.id}`, { token: citizen })).status).toBe(200);
+    const publicReport = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { ...body, description: distinct('Construction noise after 23:00 on weekdays') } });
+    const inFeed = async (id: string) => (await fetch(`${stack.gatewayUrl}/open311/v2/requests/${id}.json`)).status;
+    expect([await inFeed(publicReport.body.id), await inFeed(privateReport.body.id)]).toEqual([200, 404]);
+
+    // A public case goes secret: its unit's handler loses it in every service once they have heard.
+    const { caseId, unitId } = await fileCase(operator, supervisor);
+    const handler = await tokenFor(`handler-${unitId}-a`);
+    expect((await api(`/api/v1/workspaces/${caseId}`, { token: handler })).status).toBe(200);
+    const byAssessor = await api(`/api/v1/cases/${caseId}/confidentiality`, { method: 'POST', token: assessor, body: { level: 'secret', reason: 'names a witness' } });
+    expect(byAssessor.status).toBe(403);
+    const noReason = await api(`/api/v1/cases/${caseId}/confidentiality`, { method: 'POST', token: dispatcher, body: { level: 'secret' } });
+    expect([noReason.status, noReason.body.errors?.[0]?.field]).toEqual([400, 'reason']);
+    const changed = await api(`/api/v1/cases/${caseId}/confidentiality`, { method: 'POST', token: dispatcher, body: { level: 'secret', reason: 'names a witness' } });
+    expect([changed.status, changed.body.confidentiality]).toEqual([200, 'secret']);
+    expect(changed.body.timeline.some((t: { type: string; summary: string }) => t.type === 'case.confidentiality-changed' && /from public to secret: names a witness/.test(t.summary))).toBe(true);
+    const again = await api(`/api/v1/cases/${caseId}/confidentiality`, { method: 'POST', token: dispatcher, body: { level: 'secret', reason: 'again' } });
+    expect([again.status, again.body.errors?.[0]?.field]).toEqual([400, 'level']);
+
+    const reach = async () =>
+      Promise.all([`/api/v1/cases/${caseId}`, `/api/v1/assignments/${caseId}`, `/api/v1/workspaces/${caseId}`, `/api/v1/clocks/${caseId}`, `/api/v1/risk/${caseId}`].map(async (p) => (await api(p, { token: handler })).status));
+    await eventually(async () => ((await reach()).every((s) => s === 404) ? true : undefined));
+
+    // Back to internal: the handler (internal) reaches it again.
+    const back = await api(`/api/v1/cases/${caseId}/confidentiality`, { method: 'POST', token: supervisor, body: { level: 'internal', reason: 'witness consented' } });
+    expect(back.status).toBe(200);
+    await eventually(async () => ((await reach()).slice(0, 4).every((s) => s === 200) ? true : undefined));
   });
 });

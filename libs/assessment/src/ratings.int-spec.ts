@@ -114,7 +114,7 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
   });
 
   it('plans revisits at 30 and 90 days after a satisfied resolution, reopens on a recurrence, and closes the case after the last revisit', async () => {
-    const staff = { subject: 's-op', username: 'operator1', unitId: null, roles: ['operator'] } as never;
+    const staff = { subject: 's-op', username: 'operator1', unitId: null, roles: ['operator'], clearance: 'internal' } as never;
     const start = now;
     const kept = await resolvedCase('parks', now);
     const back = await resolvedCase('parks', now);

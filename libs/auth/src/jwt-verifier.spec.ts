@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, KeyLike } from 'jose';
 import { InvalidToken, IssuerUnavailable, JwtVerifier } from './jwt-verifier';
-import { principalFromClaims } from './principal';
+import { clears, CONFIDENTIALITY, principalFromClaims } from './principal';
 
 // A local OIDC issuer (discovery + JWKS over HTTP) so the verifier runs its real code path.
 describe('JwtVerifier', () => {
@@ -45,12 +45,13 @@ describe('JwtVerifier', () => {
 
   it('accepts a token of the issuer for our audience and reads the principal', async () => {
     const verifier = new JwtVerifier({ issuer, audience: 'duban-api' });
-    const token = await sign({ preferred_username: 'handler-water-a', unit_id: 'water', realm_access: { roles: ['handler', 'offline_access'] } });
+    const token = await sign({ preferred_username: 'handler-water-a', unit_id: 'water', clearance: 'internal', realm_access: { roles: ['handler', 'offline_access'] } });
     await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({
       subject: 'user-1',
       username: 'handler-water-a',
       roles: ['handler'],
       unitId: 'water',
+      clearance: 'internal',
     });
   });
 
@@ -86,6 +87,21 @@ describe('JwtVerifier', () => {
       username: 'citizen1',
       roles: [],
       unitId: null,
+      clearance: 'public',
     });
+  });
+
+  it('reads the clearance, and takes a missing or unknown one as the least (public)', () => {
+    expect(principalFromClaims({ sub: 's', clearance: 'secret' }).clearance).toBe('secret');
+    expect(principalFromClaims({ sub: 's', clearance: 'top-secret' }).clearance).toBe('public');
+    expect(principalFromClaims({ sub: 's', clearance: ['secret'] }).clearance).toBe('public');
+  });
+
+  it('orders the levels: a clearance covers its own level and those below it', () => {
+    expect(CONFIDENTIALITY.map((level) => CONFIDENTIALITY.filter((clearance) => clears(clearance, level)))).toEqual([
+      ['public', 'internal', 'secret'],
+      ['internal', 'secret'],
+      ['secret'],
+    ]);
   });
 });

@@ -10,6 +10,25 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Confidentiality of a case and clearance of a person, lowest first (公开 / 内部 / 秘密): `public`
+ * cases may be published (the Open311 feed), `internal` ones are for staff cleared for internal
+ * matters, `secret` ones only for people cleared for secret. A person reads or acts on a case only
+ * when their clearance is at least its confidentiality — on top of the unit rules; the reporter of
+ * a case always sees their own.
+ */
+export const CONFIDENTIALITY = ['public', 'internal', 'secret'] as const;
+export type Confidentiality = (typeof CONFIDENTIALITY)[number];
+
+export function isConfidentiality(value: unknown): value is Confidentiality {
+  return typeof value === 'string' && (CONFIDENTIALITY as readonly string[]).includes(value);
+}
+
+/** Whether a clearance covers a level of confidentiality. */
+export function clears(clearance: Confidentiality, level: Confidentiality): boolean {
+  return CONFIDENTIALITY.indexOf(clearance) >= CONFIDENTIALITY.indexOf(level);
+}
+
 /** Who is calling, as the identity provider vouches for it. */
 export interface Principal {
   subject: string;
@@ -17,6 +36,11 @@ export interface Principal {
   roles: Role[];
   /** The unit the person works in (a unit code), or null for citizens. */
   unitId: string | null;
+  /**
+   * The person's clearance (the `clearance` claim, from the identity provider's user attribute);
+   * a token without one is `public` — the least.
+   */
+  clearance: Confidentiality;
   /** The OAuth client the token was issued to (`azp`), when the token says. */
   clientId?: string;
 }
@@ -34,5 +58,6 @@ export function principalFromClaims(claims: Record<string, unknown>): Principal 
   const username = typeof claims.preferred_username === 'string' ? claims.preferred_username : subject;
   const unitId = typeof claims.unit_id === 'string' && claims.unit_id.length > 0 ? claims.unit_id : null;
   const clientId = typeof claims.azp === 'string' && claims.azp.length > 0 ? claims.azp : undefined;
-  return { subject, username, roles, unitId, ...(clientId ? { clientId } : {}) };
+  const clearance = isConfidentiality(claims.clearance) ? claims.clearance : 'public';
+  return { subject, username, roles, unitId, clearance, ...(clientId ? { clientId } : {}) };
 }

@@ -1,6 +1,6 @@
 import { CaseAssigned, CaseRebounded, CaseReclassified, EventOf, newEvent, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
+import { CASE_LEVELS, CaseConfidentiality1763900000992, CaseConfidentialityCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -23,7 +23,7 @@ export { LocalDiskStore, AttachmentStore } from './infrastructure/attachment-sto
 export const collaborationService: DomainServiceDefinition = {
   service: 'collaboration',
   defaultPort: 8083,
-  migrations: [CollaborationSchema1763900000400, Handling1763900000410],
+  migrations: [CollaborationSchema1763900000400, Handling1763900000410, CaseConfidentiality1763900000992],
   controllers: [WorkspacesController, AssistsController, CosignsController, TaskForcesController],
   config: {
     /** Where attachments are kept (the local-disk storage port). */
@@ -51,6 +51,7 @@ export const collaborationService: DomainServiceDefinition = {
     });
     return {
       providers: [
+        { provide: CASE_LEVELS, useValue: new CaseConfidentialityCopy(runtime) },
         { provide: ATTACHMENT_STORE, useValue: store },
         { provide: Handling, useValue: handling },
         { provide: TaskForces, useValue: new TaskForces(runtime, handling) },
@@ -59,7 +60,7 @@ export const collaborationService: DomainServiceDefinition = {
       consumers: [
         {
           topics: [topicOf('dispatch'), topicOf('intake'), topicOf('assessment')],
-          handlers: {
+          handlers: withCaseConfidentiality({
             // The tier decides which stages the case has (a solution and a task force for complex cases).
             [CaseReclassified.type]: async (event, tx) => {
               const reclassified = event as EventOf<typeof CaseReclassified>;
@@ -113,7 +114,7 @@ export const collaborationService: DomainServiceDefinition = {
                 }),
               ]);
             },
-          },
+          }),
         },
       ],
     };

@@ -12,6 +12,8 @@ export const UnitCode = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', maxL
 /** Category codes: `class.sub-class`, e.g. `water.leak`. */
 export const CategoryCode = Type.String({ pattern: '^[a-z0-9-]+(\\.[a-z0-9-]+)*$', maxLength: 80 });
 export const Tier = Type.Union([Type.Literal('immediate'), Type.Literal('general'), Type.Literal('complex')]);
+/** A case's confidentiality (公开 / 内部 / 秘密): who may read it is limited by their clearance (docs/security.md). */
+export const Confidentiality = Type.Union([Type.Literal('public'), Type.Literal('internal'), Type.Literal('secret')]);
 /** The reporter's five rating levels (非常满意 … 非常不满意). */
 export const RatingLevel = Type.Union([
   Type.Literal('very-satisfied'),

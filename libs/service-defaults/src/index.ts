@@ -9,3 +9,4 @@ export * from './audit';
 export * from './audit-migration';
 export * from './openapi';
 export * from './csv';
+export * from './clearance';

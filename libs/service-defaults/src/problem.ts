@@ -39,6 +39,9 @@ export const Problems = {
     new HttpProblem(400, 'validation', 'Your request is not valid.', `${name}: ${detail}`, [{ pointer: `/${name}`, field: name, detail }]),
   unauthenticated: (detail: string) => new HttpProblem(401, 'unauthenticated', 'Authentication is required.', detail),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'You may not do this.', detail),
+  /** A 403 naming the field whose value is above the caller's clearance. */
+  clearance: (name: string, detail: string) =>
+    new HttpProblem(403, 'clearance', 'Above your clearance.', `${name}: ${detail}`, [{ pointer: `/${name}`, field: name, detail }]),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found.', `${what} does not exist or is not visible to you.`),
   conflict: (detail: string) => new HttpProblem(409, 'conflict', 'The request conflicts with the current state.', detail),
   tooLarge: () => new HttpProblem(413, 'payload-too-large', 'The request body is too large.', 'Send a smaller body.'),

@@ -1,13 +1,14 @@
 import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { RevisitRequest } from '@duban/contracts';
 import { Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, CaseScoped } from '@duban/service-defaults';
 import { Revisits } from '../application/revisits';
 
 const STATES = ['scheduled', 'done', 'cancelled'];
 
 /** Revisits (回访) for revisit staff: what is due, and what each call back found. */
 @Controller('api/v1/assessment/revisits')
+@CaseScoped({ param: 'id', caseOf: 'SELECT case_id FROM revisits WHERE id = $1' })
 @UseGuards(BearerAuthGuard)
 export class RevisitsController {
   constructor(@Inject(Revisits) private readonly revisits: Revisits) {}

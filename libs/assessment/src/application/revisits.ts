@@ -1,7 +1,7 @@
 import { AnyEnvelope, CaseClosed, CaseRebounded, CaseRevisited, newEvent } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
-import { Problems, ServiceRuntime } from '@duban/service-defaults';
+import { Problems, ServiceRuntime, clearedCases } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { UnitDays } from '../infrastructure/unit-days';
@@ -55,12 +55,14 @@ export class Revisits {
   /** Revisits for staff, oldest due first; `due`: the scheduled ones due by now (the call list). */
   async list(principal: Principal, filter: { state?: string; due?: boolean; caseId?: string }) {
     if (!hasRole(principal, ...STAFF, 'assessor')) throw Problems.forbidden('Revisits are for revisit staff (operators), supervisors and assessors.');
+    const params: unknown[] = [filter.state ?? null, filter.due ?? false, this.now(), filter.caseId ?? null];
+    const cleared = clearedCases(principal, 'revisits.case_id', params);
     return this.runtime.dataSource.query(
       `SELECT id, case_id AS "caseId", round, unit_id AS "unitId", after_days AS "afterDays", due_at AS "dueAt", state, outcome, done_by AS "doneBy", done_at AS "doneAt", note
          FROM revisits
-        WHERE ($1::text IS NULL OR state = $1) AND (NOT $2 OR (due_at <= $3 AND state = 'scheduled')) AND ($4::uuid IS NULL OR case_id = $4)
+        WHERE ($1::text IS NULL OR state = $1) AND (NOT $2 OR (due_at <= $3 AND state = 'scheduled')) AND ($4::uuid IS NULL OR case_id = $4) AND ${cleared}
         ORDER BY due_at LIMIT 500`,
-      [filter.state ?? null, filter.due ?? false, this.now(), filter.caseId ?? null],
+      params,
     );
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { AssistCancelRequest, AssistDeclineRequest, AssistExtensionDecision, AssistExtensionRequest, AssistReplyRequest, CosignDecisionRequest } from '@duban/contracts';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, CaseScoped } from '@duban/service-defaults';
 import { Principal } from '@duban/auth';
 import { Handling } from '../application/handling';
 import { Clock, CLOCK } from '../application/clock';
@@ -10,6 +10,7 @@ const cosignId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('
 
 /** Cooperation requests (配合): the invited unit replies, declines or asks for time; the lead unit decides, reminds or cancels. */
 @Controller('api/v1/assists')
+@CaseScoped({ param: 'id', caseOf: 'SELECT case_id FROM assists WHERE id = $1' })
 @UseGuards(BearerAuthGuard)
 export class AssistsController {
   constructor(
@@ -62,6 +63,7 @@ export class AssistsController {
 
 /** Co-sign rounds (会签): each listed unit approves or rejects, with a reason, once. */
 @Controller('api/v1/cosigns')
+@CaseScoped({ param: 'id', caseOf: 'SELECT case_id FROM cosigns WHERE id = $1' })
 @UseGuards(BearerAuthGuard)
 export class CosignsController {
   constructor(

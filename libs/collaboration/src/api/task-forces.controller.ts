@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { TaskRequest, TaskUpdateRequest } from '@duban/contracts';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, CaseScoped } from '@duban/service-defaults';
 import { Principal } from '@duban/auth';
 import { TaskForces } from '../application/task-forces';
 import { Clock, CLOCK } from '../application/clock';
@@ -10,6 +10,7 @@ const taskId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('Ta
 
 /** Task forces (专班): the task tree and the weekly dispatch summary (周调度). */
 @Controller('api/v1/task-forces')
+@CaseScoped({ param: 'id', caseOf: 'SELECT case_id FROM task_forces WHERE id = $1' })
 @UseGuards(BearerAuthGuard)
 export class TaskForcesController {
   constructor(

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AssistRequest, CosignRequest, NoteRequest, PauseRequest, ResultRequest, ResultReviewRequest, TaskForceRequest } from '@duban/contracts';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime, clearedCases } from '@duban/service-defaults';
 import { Principal } from '@duban/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mediaType } from '../domain/attachments';
@@ -25,11 +25,13 @@ export class WorkspacesController {
   /** The handling workspaces of the caller's unit, newest first (?state= to filter). */
   @Get()
   async mine(@CurrentPrincipal() principal: Principal, @Query('state') state: string | undefined) {
+    const params: unknown[] = [principal.unitId, state ?? null];
+    const cleared = clearedCases(principal, 'workspaces.case_id', params);
     const workspaces = principal.unitId
       ? await this.runtime.dataSource.query(
           `SELECT id, case_id AS "caseId", unit_id AS "unitId", handler, state, tier, opened_at AS "openedAt", signed_at AS "signedAt", paused_at AS "pausedAt"
-             FROM workspaces WHERE unit_id = $1 AND ($2::text IS NULL OR state = $2) ORDER BY opened_at DESC LIMIT 100`,
-          [principal.unitId, state ?? null],
+             FROM workspaces WHERE unit_id = $1 AND ($2::text IS NULL OR state = $2) AND ${cleared} ORDER BY opened_at DESC LIMIT 100`,
+          params,
         )
       : [];
     return { unitId: principal.unitId, workspaces };

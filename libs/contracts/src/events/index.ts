@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { CategoryCode, Channel, Location, RatingLevel, Tier, Timestamp, UnitCode, Uuid } from '../common';
+import { CategoryCode, Channel, Confidentiality, Location, RatingLevel, Tier, Timestamp, UnitCode, Uuid } from '../common';
 import { defineEvent, EventDefinition } from '../envelope';
 
 const Username = Type.String({ minLength: 1, maxLength: 100 });
@@ -37,6 +37,8 @@ export const CaseReceived = defineEvent(
       receivedAt: Timestamp,
       traceId: Type.Optional(Type.String({ maxLength: 32 })),
       sourceReference: Type.Optional(Type.String({ maxLength: 200 })),
+      /** Absent in events written before confidentiality levels: `public`. */
+      confidentiality: Type.Optional(Confidentiality),
       classification: Type.Optional(
         Type.Object(
           {
@@ -65,6 +67,22 @@ export const CaseReclassified = defineEvent(
       toCategory: CategoryCode,
       fromTier: Tier,
       toTier: Tier,
+      reason: Type.String({ maxLength: 1000 }),
+      by: Username,
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseConfidentialityChanged = defineEvent(
+  'case.confidentiality-changed',
+  1,
+  'intake',
+  'A person cleared for both levels changed the confidentiality of a case (公开 / 内部 / 秘密), with a reason; every service limits reads of the case by the new level.',
+  Type.Object(
+    {
+      from: Confidentiality,
+      to: Confidentiality,
       reason: Type.String({ maxLength: 1000 }),
       by: Username,
     },
@@ -130,6 +148,8 @@ export const CaseAssigned = defineEvent(
       previousUnitId: Type.Optional(UnitCode),
       /** The person who decided, when a person did (designation, reassignment). */
       by: Type.Optional(Username),
+      /** The case's confidentiality as dispatch knows it, so every service holding the case can limit reads (absent: `public`). */
+      confidentiality: Type.Optional(Confidentiality),
     },
     { additionalProperties: false },
   ),
@@ -588,6 +608,7 @@ export const CaseClosed = defineEvent(
 export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   CaseReceived,
   CaseReclassified,
+  CaseConfidentialityChanged,
   CaseDuplicateLinked,
   CaseDuplicateUnlinked,
   CaseAssigned,

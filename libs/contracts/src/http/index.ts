@@ -1,5 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
-import { CategoryCode, Channel, Location, RatingLevel, Text, Tier, Timestamp, UnitCode, Uuid } from '../common';
+import { CategoryCode, Channel, Confidentiality, Location, RatingLevel, Text, Tier, Timestamp, UnitCode, Uuid } from '../common';
 
 /** Body of POST /api/v1/cases. Every field is bounded; unknown fields are refused. */
 export const CreateCaseRequest = Type.Object(
@@ -21,6 +21,11 @@ export const CreateCaseRequest = Type.Object(
     sourceReference: Type.Optional(Text(1, 200)),
     /** Leader assignments and inspection findings: an explicit priority that overrides the category's tier. */
     tier: Type.Optional(Tier),
+    /**
+     * Who may read the case (default `public`): a reporter may ask for `internal` (a private
+     * report, kept out of the public Open311 feed); staff up to their own clearance.
+     */
+    confidentiality: Type.Optional(Confidentiality),
   },
   { additionalProperties: false },
 );
@@ -29,6 +34,26 @@ export type CreateCaseRequest = Static<typeof CreateCaseRequest>;
 /** Body of POST /api/v1/cases/{id}/unlink (dispatchers, supervisors): the report is a matter of its own. */
 export const UnlinkRequest = Type.Object({ reason: Text(5, 1000) }, { additionalProperties: false });
 export type UnlinkRequest = Static<typeof UnlinkRequest>;
+
+const UnitKind = Type.Union([Type.Literal('government'), Type.Literal('office'), Type.Literal('bureau'), Type.Literal('district'), Type.Literal('subdistrict')]);
+
+/** Body of POST /api/v1/units (administrators): a new unit under an existing one; its Keycloak group follows. */
+export const CreateUnitRequest = Type.Object(
+  { id: UnitCode, nameZh: Text(1, 100), nameEn: Text(1, 100), parentId: UnitCode, kind: UnitKind },
+  { additionalProperties: false },
+);
+export type CreateUnitRequest = Static<typeof CreateUnitRequest>;
+
+/** Body of PATCH /api/v1/units/{id} (administrators): rename or move a unit; its Keycloak group follows. */
+export const UpdateUnitRequest = Type.Object(
+  { nameZh: Type.Optional(Text(1, 100)), nameEn: Type.Optional(Text(1, 100)), parentId: Type.Optional(UnitCode), kind: Type.Optional(UnitKind) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUnitRequest = Static<typeof UpdateUnitRequest>;
+
+/** Body of POST /api/v1/cases/{id}/confidentiality (operators, dispatchers, supervisors, administrators cleared for both levels). */
+export const ConfidentialityRequest = Type.Object({ level: Confidentiality, reason: Text(1, 1000) }, { additionalProperties: false });
+export type ConfidentialityRequest = Static<typeof ConfidentialityRequest>;
 
 /** Body of POST /api/v1/cases/{id}/reclassify (dispatchers and supervisors). */
 export const ReclassifyRequest = Type.Object(
@@ -66,6 +91,7 @@ export const CaseView = Type.Object({
   category: CategoryCode,
   tier: Tier,
   channel: Channel,
+  confidentiality: Confidentiality,
   status: CaseStatus,
   unitId: Type.Union([UnitCode, Type.Null()]),
   unitName: Type.Union([Type.String(), Type.Null()]),

@@ -17,12 +17,6 @@ export class DispatchController {
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
   ) {}
 
-  /** The unit directory (the tree of responsible units). */
-  @Get('units')
-  async units() {
-    return { units: [...(await this.repository.units()).values()] };
-  }
-
   /** Every assignment of a case and every return, with the rule and reason that explain each. Staff only. */
   @Get('assignments/:caseId')
   async assignments(@Param('caseId', caseIdPipe()) caseId: string, @CurrentPrincipal() principal: Principal) {
@@ -78,6 +72,6 @@ export class DispatchController {
     if (!(hasRole(principal, 'dispatcher', 'supervisor', 'admin') || principal.unitId === COORDINATOR_UNIT)) {
       throw Problems.forbidden('Only the supervision office, dispatchers and supervisors see the coordinator queue.');
     }
-    return { cases: await this.repository.coordinationQueue() };
+    return { cases: await this.repository.coordinationQueue(principal) };
   }
 }

@@ -1,4 +1,4 @@
-import { hasRole, Principal } from '@duban/auth';
+import { clears, Confidentiality, hasRole, isConfidentiality, Principal } from '@duban/auth';
 import {
   CaseAssigned,
   CaseLeadDesignated,
@@ -172,6 +172,12 @@ export class Dispatcher {
     return unit;
   }
 
+  /** The case's confidentiality, from the copy every case-holding service keeps (docs/security.md). */
+  private async levelOf(tx: EntityManager, caseId: string): Promise<Confidentiality> {
+    const [row]: { level: string }[] = await tx.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
+    return isConfidentiality(row?.level) ? row.level : 'public';
+  }
+
   /** The case's active assignment, locked; 404 for people who may not see it. */
   private async current(tx: EntityManager, caseId: string, principal: Principal) {
     const dispatchCase = await this.repository.caseForUpdate(tx, caseId);
@@ -189,6 +195,14 @@ export class Dispatcher {
   ): Promise<void> {
     const assignmentId = randomUUID();
     setSpanAttributes({ [Attr.caseId]: c.caseId, [Attr.unitId]: decision.unit.id });
+    // Never to a person who could not open the case: above their clearance it waits in the unit's queue.
+    const level = await this.levelOf(tx, c.caseId);
+    if (decision.assignee) {
+      const clearance = await this.repository.clearanceOf(tx, decision.unit.id, decision.assignee);
+      if (!clears(clearance, level)) {
+        decision = { ...decision, assignee: null, reason: `${decision.reason}; ${decision.assignee} is not cleared for ${level} cases, unit queue` };
+      }
+    }
     await this.repository.insertAssignment(tx, { id: assignmentId, caseId: c.caseId, category: c.category, tier: c.tier, decision, by: context.by });
     await enqueue(tx, this.runtime.topic, [
       ...(context.before ?? []),
@@ -207,6 +221,7 @@ export class Dispatcher {
           via: decision.via,
           ...(context.previousUnitId ? { previousUnitId: context.previousUnitId } : {}),
           ...(context.by ? { by: context.by } : {}),
+          confidentiality: level,
         },
       }),
     ]);

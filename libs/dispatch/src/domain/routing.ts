@@ -5,6 +5,8 @@ export interface Unit {
   nameZh: string;
   nameEn: string;
   parentId: string | null;
+  /** government, office, bureau, district or subdistrict. */
+  kind?: string;
 }
 
 /**

@@ -1,4 +1,6 @@
+import { Confidentiality, isConfidentiality, Principal } from '@duban/auth';
 import type { DataSource, EntityManager } from 'typeorm';
+import { clearedCases } from '@duban/service-defaults';
 import type { Area } from '../domain/geo';
 import { categoryLineage, Decision, District, Post, RoutingRule, StaffState, Unit } from '../domain/routing';
 
@@ -86,9 +88,15 @@ export class DispatchRepository {
 
   async units(db: Db = this.dataSource): Promise<Map<string, Unit>> {
     const rows: Unit[] = await db.query(
-      'SELECT id, name_zh AS "nameZh", name_en AS "nameEn", parent_id AS "parentId" FROM units ORDER BY id',
+      'SELECT id, name_zh AS "nameZh", name_en AS "nameEn", parent_id AS "parentId", kind FROM units ORDER BY id',
     );
     return new Map(rows.map((u) => [u.id, u]));
+  }
+
+  /** A person's clearance on their post in a unit (`public` when they hold none there). */
+  async clearanceOf(db: Db, unitId: string, username: string): Promise<Confidentiality> {
+    const [row]: { clearance: string }[] = await db.query('SELECT clearance FROM unit_posts WHERE unit_id = $1 AND username = $2', [unitId, username]);
+    return isConfidentiality(row?.clearance) ? row.clearance : 'public';
   }
 
   async posts(db: Db, unitIds?: string[]): Promise<Post[]> {
@@ -319,11 +327,14 @@ export class DispatchRepository {
   }
 
   /** Cases waiting in the coordinator queue for a lead unit, the most urgent first. */
-  async coordinationQueue(): Promise<unknown[]> {
+  async coordinationQueue(principal: Principal): Promise<unknown[]> {
+    const params: unknown[] = [];
+    const cleared = clearedCases(principal, 'a.case_id', params);
     return this.dataSource.query(
       `SELECT a.case_id AS "caseId", a.category, a.tier, a.reason, a.assigned_at AS "queuedAt",
               (SELECT count(*)::int FROM case_returns r WHERE r.case_id = a.case_id) AS returns
-         FROM assignments a WHERE a.active AND a.via = 'coordinator' ORDER BY a.assigned_at`,
+         FROM assignments a WHERE a.active AND a.via = 'coordinator' AND ${cleared} ORDER BY a.assigned_at`,
+      params,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
 import { hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, Problems } from '@duban/service-defaults';
+import { BearerAuthGuard, casesAbove, CurrentPrincipal, Problems, ServiceRuntime } from '@duban/service-defaults';
 import { RiskBoard } from '../infrastructure/risk-board';
 
 const OVERSIGHT = ['supervisor', 'dispatcher', 'assessor', 'admin'] as const;
@@ -9,7 +9,10 @@ const OVERSIGHT = ['supervisor', 'dispatcher', 'assessor', 'admin'] as const;
 @Controller('api/v1/risk')
 @UseGuards(BearerAuthGuard)
 export class RiskController {
-  constructor(@Inject(RiskBoard) private readonly risk: RiskBoard) {}
+  constructor(
+    @Inject(RiskBoard) private readonly risk: RiskBoard,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+  ) {}
 
   @Get()
   async board(
@@ -22,7 +25,8 @@ export class RiskController {
     const n = limit === undefined ? 200 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw Problems.field('limit', 'a whole number from 1 to 1000');
     const unit = this.unitFor(principal, unitId);
-    const cases = await this.risk.board({ unitId: unit, flagged: flagged === 'true', limit: n });
+    const hidden = await casesAbove(this.runtime.dataSource, principal);
+    const cases = await this.risk.board({ unitId: unit, flagged: flagged === 'true', limit: n, hidden });
     return { cases };
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Qu
 import { newEvent, SupervisionOrdered, SupervisionOrderRequest, SupervisionReplied, SupervisionReplyRequest } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime, CaseScoped, clearedCases } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 import { CalendarProvider } from '../infrastructure/calendar-provider';
 import { startClock, stopTimers } from '../infrastructure/clocks';
@@ -18,6 +18,7 @@ const idPipe = (what: string) => new ParseUUIDPipe({ exceptionFactory: () => Pro
  * the responsible unit.
  */
 @Controller('api/v1/supervision-orders')
+@CaseScoped({ param: 'id', caseOf: 'SELECT case_id FROM supervision_orders WHERE id = $1' })
 @UseGuards(BearerAuthGuard)
 export class SupervisionController {
   constructor(
@@ -68,11 +69,13 @@ export class SupervisionController {
     if (status !== undefined && status !== 'open' && status !== 'replied') throw Problems.field('status', 'must be open or replied');
     if (caseId !== undefined && !/^[0-9a-f-]{36}$/i.test(caseId)) throw Problems.field('caseId', 'must be a case id');
     const everyone = hasRole(principal, 'supervisor', 'dispatcher', 'assessor', 'admin');
+    const params: unknown[] = [caseId ?? null, status ?? null, everyone, principal.unitId];
+    const cleared = clearedCases(principal, 'supervision_orders.case_id', params);
     const orders = await this.runtime.dataSource.query(
       `SELECT ${ORDER_COLUMNS} FROM supervision_orders
-        WHERE ($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3 OR unit_id = $4)
+        WHERE ($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3 OR unit_id = $4) AND ${cleared}
         ORDER BY due_at LIMIT 500`,
-      [caseId ?? null, status ?? null, everyone, principal.unitId],
+      params,
     );
     return { orders };
   }

@@ -63,13 +63,14 @@ export class RiskBoard {
   }
 
   /** Open cases with a limit, highest risk first; `unitId` narrows to one unit, `flagged` to the flagged ones. */
-  async board(filter: { unitId?: string | null; flagged?: boolean; limit?: number } = {}): Promise<RiskRow[]> {
+  /** `hidden`: cases the reader is not cleared for (left out before the limit). */
+  async board(filter: { unitId?: string | null; flagged?: boolean; limit?: number; hidden?: ReadonlySet<string> } = {}): Promise<RiskRow[]> {
     const now = this.now().getTime();
     const { ledger } = await this.ledger(now);
     // Which cases are open is read now (the ledger's history and load may be up to a TTL old).
     const open = await this.read(this.dataSource, now, { openIn: filter.unitId ?? null });
     const scored = open
-      .filter((r) => r.closed_at === null && r.due_at !== null)
+      .filter((r) => r.closed_at === null && r.due_at !== null && !filter.hidden?.has(r.case_id))
       .map((r) => this.score(ledger, r, now))
       .filter((r) => !filter.flagged || r.flagged)
       .sort((a, b) => b.score - a.score);

@@ -1,17 +1,19 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
 import {
+  CaseConfidentialityChanged,
   CaseDuplicateUnlinked,
   CaseReceived,
   CaseReclassified,
   CaseView,
+  ConfidentialityRequest,
   CreateCaseRequest,
   newEvent,
   ReclassifyRequest,
   UnlinkRequest,
 } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, HttpProblem, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
+import { clears, hasRole, Principal } from '@duban/auth';
+import { BearerAuthGuard, CurrentPrincipal, HttpProblem, Problems, SchemaPipe, ServiceRuntime, CaseScoped } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
@@ -34,6 +36,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const READ_ANY = ['operator', 'dispatcher', 'supervisor', 'assessor', 'admin'] as const;
 
 @Controller('api/v1/cases')
+@CaseScoped({ param: 'id' })
 @UseGuards(BearerAuthGuard)
 export class CasesController {
   constructor(
@@ -66,6 +69,7 @@ export class CasesController {
       throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
     }
     checkChannelFields(body, channel);
+    checkConfidentiality(body, principal);
     const idempotency = idempotencyKey ? { subject: principal.subject, key: idempotencyKey, requestHash } : undefined;
     const created = await this.intake.file({ body, channel, reporter: { subject: principal.subject, username: principal.username }, idempotency });
     if (!created) {
@@ -154,7 +158,7 @@ export class CasesController {
     await this.runtime.dataSource.transaction(async (tx) => {
       const [c] = await tx.query(
         `SELECT id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id,
-                source_reference, duplicate_of FROM cases WHERE id = $1 FOR UPDATE`,
+                source_reference, duplicate_of, confidentiality FROM cases WHERE id = $1 FOR UPDATE`,
         [id],
       );
       if (!c) throw Problems.notFound('This case');
@@ -174,6 +178,7 @@ export class CasesController {
           receivedAt: c.received_at.toISOString(),
           ...(c.trace_id ? { traceId: c.trace_id } : {}),
           ...(c.source_reference ? { sourceReference: c.source_reference } : {}),
+          confidentiality: c.confidentiality,
         },
       });
       await tx.query('UPDATE cases SET duplicate_of = NULL WHERE id = $1', [id]);
@@ -185,6 +190,51 @@ export class CasesController {
       await tx.query(timeline, [unlinked.id, id, unlinked.type, unlinked.occurredAt, `Unlinked from case ${c.duplicate_of} by ${principal.username}: ${body.reason}; handled on its own`]);
       await tx.query(timeline, [randomUUID(), c.duplicate_of, unlinked.type, unlinked.occurredAt, `Case ${id} unlinked by ${principal.username}: ${body.reason}`]);
       await enqueue(tx, this.runtime.topic, [unlinked, received]);
+    });
+    this.runtime.relay.wake();
+    const stored = await this.cases.find(id);
+    if (!stored) throw Problems.notFound('This case');
+    return stored.view;
+  }
+
+  /**
+   * 定密 / 变更密级: operators, dispatchers, supervisors and administrators cleared for both the old
+   * and the new level change a case's confidentiality, with a reason; kept in the timeline, and
+   * every service limits reads by the new level (case.confidentiality-changed).
+   */
+  @Post(':id/confidentiality')
+  @HttpCode(200)
+  async changeConfidentiality(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') })) id: string,
+    @Body(new SchemaPipe(ConfidentialityRequest)) body: ConfidentialityRequest,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CaseView> {
+    if (!hasRole(principal, 'operator', 'dispatcher', 'supervisor', 'admin')) {
+      throw Problems.forbidden('Only operators, dispatchers, supervisors and administrators change the confidentiality of a case.');
+    }
+    if (!clears(principal.clearance, body.level)) {
+      throw Problems.clearance('level', `your clearance (${principal.clearance}) does not cover ${body.level}`);
+    }
+    await this.runtime.dataSource.transaction(async (tx) => {
+      const [current] = await tx.query('SELECT confidentiality FROM cases WHERE id = $1 FOR UPDATE', [id]);
+      if (!current) throw Problems.notFound('This case');
+      if (current.confidentiality === body.level) throw Problems.field('level', `the case is already ${body.level}`);
+      const event = newEvent(CaseConfidentialityChanged, {
+        caseId: id,
+        unitId: null,
+        data: { from: current.confidentiality, to: body.level, reason: body.reason, by: principal.username },
+      });
+      await tx.query('UPDATE cases SET confidentiality = $2 WHERE id = $1', [id, body.level]);
+      await tx.query(
+        `INSERT INTO case_confidentiality_changes (case_id, changed_at, from_level, to_level, reason, changed_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [id, event.occurredAt, current.confidentiality, body.level, body.reason, principal.username],
+      );
+      await tx.query(
+        `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
+         VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`,
+        [event.id, id, event.type, event.occurredAt, `Confidentiality changed by ${principal.username} from ${current.confidentiality} to ${body.level}: ${body.reason}`],
+      );
+      await enqueue(tx, this.runtime.topic, [event]);
     });
     this.runtime.relay.wake();
     const stored = await this.cases.find(id);
@@ -219,6 +269,21 @@ function checkChannelFields(body: CreateCaseRequest, channel: Channel): void {
     errors.push({ pointer: '/tier', field: 'tier', detail: 'an explicit priority is for leader assignments and inspection findings' });
   }
   if (errors.length > 0) throw Problems.validation(errors);
+}
+
+/**
+ * The level a case is filed with: a reporter may ask for a private report (`internal`), staff may
+ * classify up to their own clearance; beyond that, 403 naming the field.
+ */
+function checkConfidentiality(body: CreateCaseRequest, principal: Principal): void {
+  const level = body.confidentiality;
+  if (!level || level === 'public') return;
+  const staff = hasRole(principal, 'operator', 'dispatcher', 'supervisor', 'admin');
+  const allowed = staff ? clears(principal.clearance, level) : level === 'internal';
+  if (!allowed) {
+    const why = staff ? `your clearance (${principal.clearance}) does not cover ${level}` : 'a reporter may ask for public or internal';
+    throw Problems.clearance('confidentiality', why);
+  }
 }
 
 function mayRead(principal: Principal, reporterSubject: string, unitId: string | null): boolean {

@@ -64,6 +64,7 @@ export class CaseIntake {
         receivedAt: receivedAt.toISOString(),
         ...(traceId ? { traceId } : {}),
         ...(sourceReference ? { sourceReference } : {}),
+        confidentiality: body.confidentiality ?? 'public',
         classification: {
           method: body.category ? 'explicit' : 'keywords',
           keywords: matched,
@@ -171,6 +172,7 @@ export class CaseIntake {
       category: category.code,
       tier,
       channel,
+      confidentiality: body.confidentiality ?? 'public',
       status: 'received',
       unitId: null,
       unitName: null,

@@ -25,6 +25,7 @@ interface CaseRow {
   tier: CaseView['tier'];
   channel: CaseView['channel'];
   reporter_subject: string;
+  confidentiality: CaseView['confidentiality'];
   received_at: Date;
   trace_id: string | null;
   status: CaseStatus;
@@ -66,8 +67,8 @@ export class CaseRepository {
   async insert(tx: EntityManager, c: NewCase, summary: string, eventId: string): Promise<void> {
     await tx.query(
       `INSERT INTO cases (id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id,
-                          caller, source_reference, lat, lon, duplicate_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+                          caller, source_reference, lat, lon, duplicate_of, confidentiality)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
         c.id,
         c.title,
@@ -85,6 +86,7 @@ export class CaseRepository {
         c.location?.point?.lat ?? null,
         c.location?.point?.lon ?? null,
         c.duplicateOf ?? null,
+        c.confidentiality ?? 'public',
       ],
     );
     await tx.query(`INSERT INTO case_views (case_id, status) VALUES ($1, 'received')`, [c.id]);
@@ -93,6 +95,12 @@ export class CaseRepository {
        VALUES ($1, $2, 'case.received', 'intake', $3, NULL, $4)`,
       [eventId, c.id, c.receivedAt, summary],
     );
+  }
+
+  /** A case's confidentiality, for the clearance check of every route that names it (null: no such case). */
+  async levelOf(id: string): Promise<CaseView['confidentiality'] | null> {
+    const [row]: { confidentiality: CaseView['confidentiality'] }[] = await this.dataSource.query('SELECT confidentiality FROM cases WHERE id = $1', [id]);
+    return row?.confidentiality ?? null;
   }
 
   /** Applies another service's event to the case view and appends it to the timeline. */
@@ -144,6 +152,7 @@ export class CaseRepository {
       category: row.category,
       tier: row.tier,
       channel: row.channel,
+      confidentiality: row.confidentiality,
       status: row.status,
       unitId: row.unit_id,
       unitName: row.unit_name,
@@ -202,7 +211,7 @@ export class CaseRepository {
 
   private async caseRow(id: string): Promise<CaseRow | undefined> {
     const [row]: CaseRow[] = await this.dataSource.query(
-      `SELECT c.id, c.title, c.description, c.category, c.tier, c.channel, c.reporter_subject, c.received_at, c.trace_id, c.duplicate_of,
+      `SELECT c.id, c.title, c.description, c.category, c.tier, c.channel, c.reporter_subject, c.confidentiality, c.received_at, c.trace_id, c.duplicate_of,
               v.status, v.unit_id, v.unit_name, v.assignee, v.deadline
          FROM cases c JOIN case_views v ON v.case_id = c.id WHERE c.id = $1`,
       [id],

@@ -86,7 +86,8 @@ export class Open311Repository {
 
   async requests(filter: RequestFilter): Promise<RequestRow[]> {
     const params: unknown[] = [PUBLIC_CHANNELS, filter.start, filter.end];
-    const where = ['c.channel = ANY($1)', 'c.received_at >= $2', 'c.received_at <= $3'];
+    // The public feed shows public cases only: a private report (internal) or a classified case (secret) is never in it.
+    const where = ['c.channel = ANY($1)', 'c.received_at >= $2', 'c.received_at <= $3', `c.confidentiality = 'public'`];
     if (filter.ids) {
       params.push(filter.ids);
       where.push(`c.id = ANY($${params.length}::uuid[])`);

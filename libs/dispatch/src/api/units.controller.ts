@@ -1,0 +1,91 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { CreateUnitRequest, UnitCode, UpdateUnitRequest } from '@duban/contracts';
+import { hasRole, Principal } from '@duban/auth';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe } from '@duban/service-defaults';
+import { Value } from '@sinclair/typebox/value';
+import { UnitDirectorySync } from '../application/unit-directory-sync';
+import { DispatchRepository } from '../infrastructure/dispatch.repository';
+
+/** The synchroniser with the identity provider's groups, or null when none is configured (standalone). */
+export const UNIT_SYNC = Symbol('UNIT_SYNC');
+
+/**
+ * The unit directory dispatch owns: everyone reads it; administrators add, rename and move units,
+ * and the unit tree in Keycloak follows (docs/dispatch.md, "The unit tree in Keycloak").
+ */
+@Controller('api/v1/units')
+@UseGuards(BearerAuthGuard)
+export class UnitsController {
+  constructor(
+    @Inject(DispatchRepository) private readonly repository: DispatchRepository,
+    @Inject(UNIT_SYNC) private readonly sync: UnitDirectorySync | null,
+  ) {}
+
+  /** The unit directory (the tree of responsible units). */
+  @Get()
+  async list() {
+    return { units: [...(await this.repository.units()).values()] };
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body(new SchemaPipe(CreateUnitRequest)) body: CreateUnitRequest, @CurrentPrincipal() principal: Principal) {
+    this.adminOnly(principal);
+    const units = await this.repository.units();
+    if (units.has(body.id)) throw Problems.conflict(`A unit "${body.id}" exists already.`);
+    if (!units.has(body.parentId)) throw Problems.field('parentId', `unknown unit "${body.parentId}"`);
+    await this.repository.db.query(`INSERT INTO units (id, name_zh, name_en, parent_id, kind, origin) VALUES ($1, $2, $3, $4, $5, 'admin')`, [
+      body.id,
+      body.nameZh,
+      body.nameEn,
+      body.parentId,
+      body.kind,
+    ]);
+    this.sync?.wake();
+    return (await this.repository.units()).get(body.id);
+  }
+
+  @Patch(':id')
+  async update(@Param('id') id: string, @Body(new SchemaPipe(UpdateUnitRequest)) body: UpdateUnitRequest, @CurrentPrincipal() principal: Principal) {
+    this.adminOnly(principal);
+    const units = await this.repository.units();
+    const unit = Value.Check(UnitCode, id) ? units.get(id) : undefined;
+    if (!unit) throw Problems.notFound(`Unit "${id}"`);
+    if (body.parentId !== undefined) {
+      if (!units.has(body.parentId)) throw Problems.field('parentId', `unknown unit "${body.parentId}"`);
+      // A unit cannot move under itself or one of its own units.
+      for (let at: string | null = body.parentId; at; at = units.get(at)?.parentId ?? null) {
+        if (at === id) throw Problems.field('parentId', `"${body.parentId}" is ${id} or one of its units`);
+      }
+    }
+    await this.repository.db.query(
+      `UPDATE units SET name_zh = COALESCE($2, name_zh), name_en = COALESCE($3, name_en), parent_id = COALESCE($4, parent_id),
+              kind = COALESCE($5, kind), origin = 'admin' WHERE id = $1`,
+      [id, body.nameZh ?? null, body.nameEn ?? null, body.parentId ?? null, body.kind ?? null],
+    );
+    this.sync?.wake();
+    return (await this.repository.units()).get(id);
+  }
+
+  /** How the last synchronisation with Keycloak went. */
+  @Get('sync')
+  status(@CurrentPrincipal() principal: Principal) {
+    this.adminOnly(principal);
+    return this.sync?.status() ?? { enabled: false, last: null, lastError: null };
+  }
+
+  /** Synchronises now and answers what was done. */
+  @Post('sync')
+  @HttpCode(200)
+  async syncNow(@CurrentPrincipal() principal: Principal) {
+    this.adminOnly(principal);
+    if (!this.sync) throw Problems.conflict('No identity provider is configured for the unit directory (KEYCLOAK_ADMIN_URL).');
+    const report = await this.sync.syncOnce();
+    if (!report) throw Problems.conflict('Another replica is synchronising the unit directory; try again shortly.');
+    return report;
+  }
+
+  private adminOnly(principal: Principal): void {
+    if (!hasRole(principal, 'admin')) throw Problems.forbidden('Only administrators change the unit directory.');
+  }
+}

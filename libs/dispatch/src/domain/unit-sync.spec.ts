@@ -1,0 +1,63 @@
+import { DirectoryGroup, DirectoryUnit, planSync, UnitFacts } from './unit-sync';
+
+const facts = (parentUnitId: string | null, nameEn: string, kind = 'bureau'): UnitFacts => ({ parentUnitId, nameZh: `${nameEn}局`, nameEn, kind });
+const unit = (unitId: string, now: UnitFacts, synced: UnitFacts | null = now): DirectoryUnit => ({ unitId, ...now, synced });
+const group = (unitId: string, f: UnitFacts): DirectoryGroup => ({ groupId: `g-${unitId}`, unitId, ...f });
+
+describe('keeping the unit directory and the groups in step', () => {
+  const city = facts(null, 'City', 'government');
+  const water = facts('city', 'Water');
+
+  it('does nothing when both sides agree and remembered it', () => {
+    expect(planSync([unit('city', city), unit('water', water)], [group('city', city), group('water', water)])).toEqual({ actions: [], conflicts: [], skipped: [] });
+  });
+
+  it('creates the groups of new units, parents first, and remembers what both sides agree on', () => {
+    const sub = facts('district', 'Sub');
+    const district = facts('city', 'District', 'district');
+    const plan = planSync([unit('sub', sub, null), unit('city', city, null), unit('district', district, null)], [group('city', city)]);
+    expect(plan.actions).toEqual([
+      { kind: 'agreed', unitId: 'city', facts: city },
+      { kind: 'create-group', unitId: 'district', facts: district },
+      { kind: 'create-group', unitId: 'sub', facts: sub },
+    ]);
+  });
+
+  it('writes a change made in dispatch to the group, moving it when the parent changed', () => {
+    const renamed = facts('city', 'Water Authority');
+    const moved = facts('district', 'Water');
+    expect(planSync([unit('water', renamed, water)], [group('water', water)]).actions).toEqual([
+      { kind: 'update-group', unitId: 'water', groupId: 'g-water', facts: renamed, move: false },
+    ]);
+    expect(planSync([unit('district', facts('city', 'D')), unit('water', moved, water)], [group('district', facts('city', 'D')), group('water', water)]).actions).toEqual([
+      { kind: 'update-group', unitId: 'water', groupId: 'g-water', facts: moved, move: true },
+    ]);
+  });
+
+  it('takes a change made in Keycloak, and a unit added there under a unit', () => {
+    const renamedThere = facts('city', 'Water Bureau');
+    const added = facts('water', 'Water Quality Office', 'office');
+    const plan = planSync([unit('city', city), unit('water', water)], [group('city', city), group('water', renamedThere), group('water-quality', added)]);
+    expect(plan.actions).toEqual([
+      { kind: 'pull', unitId: 'water', facts: renamedThere, create: false },
+      { kind: 'pull', unitId: 'water-quality', facts: added, create: true },
+    ]);
+  });
+
+  it('keeps dispatch’s version when both sides changed, and says so', () => {
+    const here = facts('city', 'Water (dispatch)');
+    const there = facts('city', 'Water (keycloak)');
+    expect(planSync([unit('water', here, water)], [group('water', there)])).toEqual({
+      actions: [{ kind: 'update-group', unitId: 'water', groupId: 'g-water', facts: here, move: false }],
+      conflicts: ['water'],
+      skipped: [],
+    });
+  });
+
+  it('never takes a group whose parent is no unit, nor moves a unit under one', () => {
+    const orphan = facts('nowhere', 'Orphan');
+    const plan = planSync([unit('water', water)], [group('water', facts('nowhere', 'Water')), group('orphan', orphan)]);
+    expect(plan.actions).toEqual([{ kind: 'update-group', unitId: 'water', groupId: 'g-water', facts: water, move: true }]);
+    expect(plan.skipped).toEqual(['orphan: its parent group is no unit']);
+  });
+});

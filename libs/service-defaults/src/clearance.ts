@@ -1,0 +1,178 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { clears, CONFIDENTIALITY, Confidentiality, hasRole, isConfidentiality, Principal, ROLES } from '@duban/auth';
+import { CaseAssigned, CaseConfidentialityChanged, CaseReceived, EventOf } from '@duban/contracts';
+import type { EventHandler } from '@duban/messaging';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { FastifyRequest } from 'fastify';
+import { Observable } from 'rxjs';
+import { Problems } from './problem';
+import { ServiceRuntime } from './runtime';
+
+type Tx = Parameters<EventHandler>[1];
+
+/**
+ * Every service that holds cases keeps its own copy of each case's confidentiality (公开 / 内部 /
+ * 秘密), from the events that carry it: `case.received` and `case.assigned` (the level the case
+ * was filed with) and `case.confidentiality-changed`. Written in the same transaction as the
+ * service's own record of the case, so a service never holds a case without its level.
+ */
+export class CaseConfidentiality1763900000992 implements MigrationInterface {
+  name = 'CaseConfidentiality1763900000992';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE case_confidentiality (
+        case_id    uuid PRIMARY KEY,
+        level      text NOT NULL CHECK (level IN ('public', 'internal', 'secret')),
+        changed_at timestamptz
+      )`);
+    // Only what is not public is looked for in lists.
+    await q.query(`CREATE INDEX case_confidentiality_restricted ON case_confidentiality (case_id) WHERE level <> 'public'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE case_confidentiality');
+  }
+}
+
+/** Records the level a case was filed with (never over a later change). */
+async function recordFiledLevel(tx: Tx, caseId: string, level: Confidentiality | undefined): Promise<void> {
+  await tx.query(`INSERT INTO case_confidentiality (case_id, level) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [caseId, level ?? 'public']);
+}
+
+/**
+ * The consumer's handlers with the confidentiality copy kept up to date: the events that carry a
+ * level record it first, in the same transaction, then run the service's own handler if it has one.
+ * Subscribe the consumer to intake's and dispatch's topics.
+ */
+export function withCaseConfidentiality(handlers: Record<string, EventHandler>): Record<string, EventHandler> {
+  const then = (type: string): EventHandler => handlers[type] ?? (async () => undefined);
+  return {
+    ...handlers,
+    [CaseReceived.type]: async (event, tx) => {
+      const received = event as EventOf<typeof CaseReceived>;
+      await recordFiledLevel(tx, received.caseId, received.data.confidentiality);
+      await then(CaseReceived.type)(event, tx);
+    },
+    [CaseAssigned.type]: async (event, tx) => {
+      const assigned = event as EventOf<typeof CaseAssigned>;
+      await recordFiledLevel(tx, assigned.caseId, assigned.data.confidentiality);
+      await then(CaseAssigned.type)(event, tx);
+    },
+    [CaseConfidentialityChanged.type]: async (event, tx) => {
+      const changed = event as EventOf<typeof CaseConfidentialityChanged>;
+      await tx.query(
+        `INSERT INTO case_confidentiality (case_id, level, changed_at) VALUES ($1, $2, $3)
+         ON CONFLICT (case_id) DO UPDATE SET level = EXCLUDED.level, changed_at = EXCLUDED.changed_at
+         WHERE case_confidentiality.changed_at IS NULL OR case_confidentiality.changed_at <= EXCLUDED.changed_at`,
+        [changed.caseId, changed.data.to, changed.occurredAt],
+      );
+      await then(CaseConfidentialityChanged.type)(event, tx);
+    },
+  };
+}
+
+/** Where a service reads a case's level; intake reads its own cases, the others their copy. */
+export interface CaseLevelSource {
+  /** The level, or null when the service does not know the case. */
+  levelOf(caseId: string): Promise<Confidentiality | null>;
+}
+export const CASE_LEVELS = Symbol('CASE_LEVELS');
+
+/** The copy kept by withCaseConfidentiality. */
+export class CaseConfidentialityCopy implements CaseLevelSource {
+  constructor(private readonly runtime: ServiceRuntime) {}
+
+  async levelOf(caseId: string): Promise<Confidentiality | null> {
+    const rows: { level: string }[] = await this.runtime.dataSource.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
+    return rows.length > 0 && isConfidentiality(rows[0].level) ? rows[0].level : null;
+  }
+}
+
+const STAFF_ROLES = ROLES.filter((r) => r !== 'reporter');
+
+/**
+ * A reporter's own case is theirs to see whatever its level (each service checks ownership); every
+ * other caller — staff — is held to their clearance.
+ */
+export function heldToClearance(principal: Principal): boolean {
+  return hasRole(principal, ...STAFF_ROLES);
+}
+
+/** The levels a principal is not cleared for (empty for the highest clearance). */
+export function levelsAbove(principal: Principal): Confidentiality[] {
+  const clearance = isConfidentiality(principal.clearance) ? principal.clearance : 'public';
+  return CONFIDENTIALITY.filter((level) => !clears(clearance, level));
+}
+
+/**
+ * A SQL condition keeping the cases a principal is cleared for in a list read from a service's
+ * own tables: `AND ${clearedCases(principal, 'w.case_id', params)}`. Uses the confidentiality copy.
+ * Qualify the column (table or alias): a bare `case_id` would name the copy's own column inside the subquery.
+ */
+export function clearedCases(principal: Principal, caseIdColumn: string, params: unknown[]): string {
+  const above = heldToClearance(principal) ? levelsAbove(principal) : [];
+  if (above.length === 0) return 'TRUE';
+  params.push(above);
+  return `NOT EXISTS (SELECT 1 FROM case_confidentiality cc WHERE cc.case_id = ${caseIdColumn} AND cc.level = ANY($${params.length}::text[]))`;
+}
+
+/** The cases a principal is not cleared for, for lists built in memory (few: only restricted cases are read). */
+export async function casesAbove(db: { query(sql: string, params?: unknown[]): Promise<unknown> }, principal: Principal): Promise<Set<string>> {
+  const above = heldToClearance(principal) ? levelsAbove(principal) : [];
+  if (above.length === 0) return new Set();
+  const rows = (await db.query(`SELECT case_id FROM case_confidentiality WHERE level <> 'public' AND level = ANY($1::text[])`, [above])) as { case_id: string }[];
+  return new Set(rows.map((r) => r.case_id));
+}
+
+/** How a route names its case: a path parameter holding the case id, or one resolved to it. */
+export interface CaseScope {
+  param: string;
+  /** SQL taking the parameter as $1 and answering `case_id`, for objects that belong to a case (a cooperation request, a task force). */
+  caseOf?: string;
+}
+const CASE_SCOPE = 'duban:case-scope';
+
+/**
+ * Marks a route whose case is named by a parameter other than `caseId` (every route with a
+ * `:caseId` parameter is checked without it).
+ */
+export const CaseScoped = (scope: CaseScope) => SetMetadata(CASE_SCOPE, scope);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Confidentiality limits reads and actions (docs/security.md): on every route that names a case,
+ * staff whose clearance is below the case's level are answered 404 — as for a case that is not
+ * theirs, so its existence is not revealed — before the route runs, so nothing is changed. Runs
+ * after the bearer-token guard (an interceptor), inside the audit interceptor (refusals are audited).
+ */
+@Injectable()
+export class CaseClearanceInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly runtime: ServiceRuntime,
+    @Inject(CASE_LEVELS) private readonly levels: CaseLevelSource | null,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal; params?: Record<string, string> }>();
+    const principal = request.principal;
+    if (!this.levels || !principal || !heldToClearance(principal) || principal.clearance === 'secret') return next.handle();
+    const scope = this.reflector.getAllAndOverride<CaseScope | undefined>(CASE_SCOPE, [context.getHandler(), context.getClass()]) ?? { param: 'caseId' };
+    const value = request.params?.[scope.param];
+    if (typeof value !== 'string' || !UUID.test(value)) return next.handle();
+    const caseId = scope.caseOf ? await this.caseOf(scope.caseOf, value) : value;
+    if (!caseId) return next.handle();
+    const level = await this.levels.levelOf(caseId);
+    if (level && !clears(principal.clearance, level)) throw Problems.notFound(`case ${caseId}`);
+    return next.handle();
+  }
+
+  private async caseOf(sql: string, id: string): Promise<string | null> {
+    const rows: { case_id: string }[] = await this.runtime.dataSource.query(sql, [id]);
+    return rows[0]?.case_id ?? null;
+  }
+}
