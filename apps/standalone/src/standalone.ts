@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Static, Type } from '@sinclair/typebox';
 import { BusTables1763900000050, PostgresBus } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
@@ -44,6 +45,28 @@ const SERVICES: DomainServiceDefinition[] = [
   notificationService,
 ];
 
+/** Whether a TCP port can be listened on (a probe: opened and closed at once). */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, host, () => probe.close(() => done(true)));
+  });
+}
+
+/** The first port another program holds, named with what it is for. */
+async function busyPort(config: Static<typeof StandaloneConfig>): Promise<string | undefined> {
+  const wanted: [string, string, number][] = [
+    ['HTTP_PORT', config.HTTP_HOST, config.HTTP_PORT],
+    ['ISSUER_PORT', '127.0.0.1', config.ISSUER_PORT],
+    ...SERVICES.map((s, i): [string, string, number] => [`SERVICE_PORT_BASE (${s.service})`, '127.0.0.1', config.SERVICE_PORT_BASE + i]),
+  ];
+  for (const [name, host, port] of wanted) {
+    if (!(await portFree(host, port))) return `${host}:${port} (${name}) is in use — another Duban, or another program; stop it or choose another port with ${name.split(' ')[0]}=…`;
+  }
+  return undefined;
+}
+
 /** The pid of a live earlier run, if any (a pid file naming this very process is stale: a container restart). */
 function alreadyRunning(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
@@ -74,6 +97,8 @@ export async function main(): Promise<void> {
       `Duban is already running (pid ${running}) at http://${config.HTTP_HOST}:${config.HTTP_PORT}; stop it first (Ctrl-C in its terminal, or kill ${running}).`,
     );
   }
+  const busy = await busyPort(config);
+  if (busy) throw new Error(`Cannot start: ${busy}`);
   writeFileSync(pidFile, `${process.pid}\n`);
 
   const password = readOrCreateSecret(join(config.DUBAN_HOME, 'pg-password'), () => randomBytes(18).toString('base64url'));
@@ -85,57 +110,16 @@ export async function main(): Promise<void> {
     logger,
   });
   await postgres.start();
-
-  const busDataSource = createDataSource({ url: postgres.url('duban_bus'), applicationName: 'duban-bus', migrations: [BusTables1763900000050], poolSize: 20 });
-  await busDataSource.initialize();
-  await migrate(busDataSource);
-  const bus = new PostgresBus({ dataSource: busDataSource, logger: logger.child({ component: 'bus' }) });
-
-  const issuer = new DevIssuer({
-    // Loopback only, whatever the gateway binds to: it hands out tokens for the demo users.
-    host: '127.0.0.1',
-    port: config.ISSUER_PORT,
-    keyFile: join(config.DUBAN_HOME, 'issuer-key.json'),
-    users: demoUsersFromRealm(join(REPO, 'deploy', 'keycloak', 'duban-realm.json')),
-    password: 'duban-demo',
-    audience: 'duban-api',
-  });
-  await issuer.start();
-
-  const common = {
-    HTTP_HOST: '127.0.0.1',
-    LOG_LEVEL: config.LOG_LEVEL,
-    OIDC_ISSUER_URL: issuer.issuer,
-    KAFKA_BROKERS: 'in-process',
-  };
-  const ports: Record<string, number> = {};
-  const services: Awaited<ReturnType<typeof runDomainService>>[] = [];
-  for (const [i, definition] of SERVICES.entries()) {
-    ports[definition.service] = config.SERVICE_PORT_BASE + i;
-    services.push(
-      await runDomainService(
-        definition,
-        { ...common, HTTP_PORT: String(ports[definition.service]), DATABASE_URL: postgres.url(`duban_${definition.service}`) },
-        { transport: bus, handleSignals: false },
-      ),
-    );
+  // What has started so far is stopped again, in reverse, when a later step fails: a failed start leaves nothing running.
+  const started: (() => Promise<unknown>)[] = [() => postgres.stop(), async () => rmSync(pidFile, { force: true })];
+  let platform: Awaited<ReturnType<typeof compose>>;
+  try {
+    platform = await compose(config, logger, postgres, started);
+  } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw error;
   }
-  const gateway = await startGateway(
-    {
-      ...common,
-      HTTP_HOST: config.HTTP_HOST,
-      HTTP_PORT: String(config.HTTP_PORT),
-      ...Object.fromEntries(Object.entries(ports).map(([s, p]) => [`${s.toUpperCase()}_URL`, `http://127.0.0.1:${p}`])),
-    },
-    { handleSignals: false },
-  );
-
-  const pruning = setInterval(() => {
-    bus.prune().catch((err) => logger.warn({ err }, 'pruning the bus failed'));
-  }, 3_600_000);
-  pruning.unref();
-
-  const replay = config.DEMO_REPLAY_SPEED > 0 ? startReplay(config, issuer.issuer) : undefined;
+  const { bus, busDataSource, issuer, services, gateway, pruning, replay } = platform;
 
   exitOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     replay?.kill('SIGTERM');
@@ -166,6 +150,71 @@ Duban is running (standalone: one process, embedded PostgreSQL, development iden
                  -d '{"title":"Water main leak","description":"Water on the road outside no. 12","category":"water.leak"}'
 ${replay ? `  Live cases   Boston 311 traffic replayed at ${config.DEMO_REPLAY_SPEED}x (log: ${join(config.DUBAN_HOME, 'replay.log')})\n` : ''}Press Ctrl-C to stop.
 `);
+}
+
+/** Everything on top of PostgreSQL: the bus, the issuer, the six services and the gateway (each registers how to stop it). */
+async function compose(config: Static<typeof StandaloneConfig>, logger: ReturnType<typeof createLogger>, postgres: EmbeddedPostgres, started: (() => Promise<unknown>)[]) {
+
+  const busDataSource = createDataSource({ url: postgres.url('duban_bus'), applicationName: 'duban-bus', migrations: [BusTables1763900000050], poolSize: 20 });
+  await busDataSource.initialize();
+  started.push(() => busDataSource.destroy());
+  await migrate(busDataSource);
+  const bus = new PostgresBus({ dataSource: busDataSource, logger: logger.child({ component: 'bus' }) });
+  started.push(() => bus.close());
+
+  const issuer = new DevIssuer({
+    // Loopback only, whatever the gateway binds to: it hands out tokens for the demo users.
+    host: '127.0.0.1',
+    port: config.ISSUER_PORT,
+    keyFile: join(config.DUBAN_HOME, 'issuer-key.json'),
+    users: demoUsersFromRealm(join(REPO, 'deploy', 'keycloak', 'duban-realm.json')),
+    password: 'duban-demo',
+    audience: 'duban-api',
+  });
+  await issuer.start();
+  started.push(() => issuer.stop());
+
+  // Every service and the gateway read their own settings from the environment (.env.example names
+  // them: SMTP, rate limits, CORS, …), as in distributed mode; what ties them together is set here.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const common = {
+    ...inherited,
+    ATTACHMENT_DIR: process.env.ATTACHMENT_DIR ?? join(config.DUBAN_HOME, 'attachments'),
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: config.LOG_LEVEL,
+    OIDC_ISSUER_URL: issuer.issuer,
+    KAFKA_BROKERS: 'in-process',
+  };
+  const ports: Record<string, number> = {};
+  const services: Awaited<ReturnType<typeof runDomainService>>[] = [];
+  for (const [i, definition] of SERVICES.entries()) {
+    ports[definition.service] = config.SERVICE_PORT_BASE + i;
+    const running = await runDomainService(
+      definition,
+      { ...common, HTTP_PORT: String(ports[definition.service]), DATABASE_URL: postgres.url(`duban_${definition.service}`) },
+      { transport: bus, handleSignals: false },
+    );
+    services.push(running);
+    started.push(() => running.stop());
+  }
+  const gateway = await startGateway(
+    {
+      ...common,
+      HTTP_HOST: config.HTTP_HOST,
+      HTTP_PORT: String(config.HTTP_PORT),
+      ...Object.fromEntries(Object.entries(ports).map(([s, p]) => [`${s.toUpperCase()}_URL`, `http://127.0.0.1:${p}`])),
+    },
+    { handleSignals: false },
+  );
+  started.push(() => gateway.stop());
+
+  const pruning = setInterval(() => {
+    bus.prune().catch((err) => logger.warn({ err }, 'pruning the bus failed'));
+  }, 3_600_000);
+  pruning.unref();
+
+  const replay = config.DEMO_REPLAY_SPEED > 0 ? startReplay(config, issuer.issuer) : undefined;
+  return { bus, busDataSource, issuer, services, gateway, pruning, replay };
 }
 
 /** Demo mode: the simulator as a child process, so a fresh install shows live cases. */
