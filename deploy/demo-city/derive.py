@@ -48,6 +48,9 @@ SAMPLE = REPO / "libs" / "intake" / "src" / "seed" / "boston-sample.csv.gz"
 DEMO_CITY = REPO / "libs" / "dispatch" / "src" / "seed" / "demo-city.json"
 REALM = REPO / "deploy" / "keycloak" / "duban-realm.json"
 
+WEEK = REPO / "libs" / "intake" / "src" / "seed" / "boston-week.csv.gz"
+# One ordinary week, every case in it: the demo replay's default without ../shared (real bursts and rate).
+WEEK_FROM, WEEK_TO = datetime.datetime(2015, 5, 4), datetime.datetime(2015, 5, 11)
 SAMPLE_ROWS = 3000
 SAMPLE_MAX_BYTES = 400 * 1024
 MIN_TARGETS = 10  # fewer cases with a TARGET_DT than this: no median, no on-time share
@@ -269,6 +272,32 @@ def read_boston():
                 elif row["OnTime_Status"] == "OVERDUE":
                     st["overdue"] += 1
     return stats, total
+
+
+def gzip_rows(rows, header):
+    """CSV rows (CRLF, as in the source) gzipped without a time stamp, so re-runs are byte-identical."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    raw = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
+        gz.write(buf.getvalue().encode("utf-8"))
+    return raw.getvalue()
+
+
+def write_week():
+    """Every case opened in the week [WEEK_FROM, WEEK_TO), rows copied as they are."""
+    with gzip.open(SHARED_CSV, "rt", encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        at = header.index("OPEN_DT")
+        rows = [r for r in reader if WEEK_FROM <= datetime.datetime.strptime(r[at], DATE_FORMAT) < WEEK_TO]
+    data = gzip_rows(rows, header)
+    if len(data) > SAMPLE_MAX_BYTES:
+        fail(f"week sample is {len(data)} bytes, over {SAMPLE_MAX_BYTES}")
+    WEEK.write_bytes(data)
+    return len(rows), len(data)
 
 
 def write_sample(total):
@@ -649,6 +678,8 @@ def main():
     write_text(DEMO_CITY, dumps(demo) + "\n")
     realm_added = sync_realm(demo)
     sample_rows, sample_bytes = write_sample(total)
+    week_rows, week_bytes = write_week()
+    print(f"week: {week_rows} rows, {week_bytes:,} bytes → {WEEK.relative_to(REPO)}")
     problems, _c, _d = validate()
     summary(tmap, stats, total, categories, demo, sample_rows, sample_bytes, realm_added)
     if problems:

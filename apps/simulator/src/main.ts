@@ -6,7 +6,8 @@ import { BostonRow, categoryIndex, parseBostonTime, ReplaySummary, Submission, t
 
 const REPO = resolve(__dirname, '../../..');
 const FULL_DATA = join(REPO, '..', 'shared', 'data', 'boston-311-2015', 'cases-2015-01-to-09.csv.gz');
-const SAMPLE = join(REPO, 'libs', 'intake', 'src', 'seed', 'boston-sample.csv.gz');
+// Every case of one week (4–10 May 2015): real bursts and rate, for a plain clone without ../shared.
+const WEEK = join(REPO, 'libs', 'intake', 'src', 'seed', 'boston-week.csv.gz');
 const CATEGORIES = join(REPO, 'libs', 'intake', 'src', 'seed', 'categories.json');
 
 interface Options {
@@ -29,7 +30,7 @@ function readOptions(): Options {
   const limit = Number(option('limit') ?? Number.POSITIVE_INFINITY);
   if (!(speed > 0)) throw new Error('--speed must be a positive number (600 = ten hours of Boston traffic per minute)');
   if (!(limit > 0)) throw new Error('--limit must be a positive number of cases');
-  const source = option('source') ?? (existsSync(FULL_DATA) ? FULL_DATA : SAMPLE);
+  const source = option('source') ?? (existsSync(FULL_DATA) ? FULL_DATA : WEEK);
   if (!existsSync(source)) throw new Error(`no data at ${source}`);
   const standalone = existsSync(join(process.env.DUBAN_HOME ?? join(REPO, '.duban', 'standalone'), 'duban.pid'));
   return {
@@ -65,11 +66,16 @@ class Tokens {
   }
 }
 
+/** At most this many accepted cases are read back for the by-unit table (16 readers; about a minute). */
+const UNIT_READBACK_LIMIT = 20_000;
+
 /** Hotline, web and app cases are filed by an operator; inspection findings by a supervisor. */
 const FILER: Record<Submission['channel'], string> = { hotline: 'operator1', web: 'operator1', app: 'operator1', inspection: 'supervisor1' };
 
 /** How far through the input the replay is, 0..1 (compressed bytes read, or cases of --limit). */
 let readShare = () => 0;
+/** When the first case of the input arrived in Boston (offsets count from it). */
+let firstArrival = 0;
 
 async function* submissions(options: Options, skipped: Map<string, number>): AsyncGenerator<Submission> {
   const index = categoryIndex(JSON.parse(readFileSync(CATEGORIES, 'utf8')));
@@ -82,7 +88,10 @@ async function* submissions(options: Options, skipped: Map<string, number>): Asy
     .pipe(parse({ columns: true, relax_column_count: true, skip_empty_lines: true }));
   let first: number | undefined;
   for await (const row of parser as AsyncIterable<BostonRow>) {
-    first ??= parseBostonTime(row.OPEN_DT);
+    if (first === undefined) {
+      first = parseBostonTime(row.OPEN_DT);
+      firstArrival = first;
+    }
     const s = toSubmission(row, first, index);
     if ('skipped' in s) {
       ReplaySummary.bump(skipped, s.skipped);
@@ -106,7 +115,7 @@ function progress(summary: ReplaySummary, inFlight: number, bostonMs: number, st
 async function main(): Promise<void> {
   const options = readOptions();
   process.stderr.write(
-    `Replaying ${options.source === FULL_DATA ? 'the Boston 311 cases of Jan–Sep 2015 (../shared)' : `${options.source} (the shipped sample; ../shared not found)`} ` +
+    `Replaying ${options.source === FULL_DATA ? 'the Boston 311 cases of Jan–Sep 2015 (../shared)' : `${options.source === WEEK ? 'the shipped week of Boston 311 cases, 4–10 May 2015 (../shared not found)' : options.source}`} ` +
       `at ${options.speed}× into ${options.gateway}\n`,
   );
   const tokens = new Tokens(options.issuer);
@@ -162,7 +171,7 @@ async function main(): Promise<void> {
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     while (pending.size >= options.concurrency) await Promise.race(pending);
-    lastBoston = Date.UTC(2015, 0, 1) + s.offsetMs;
+    lastBoston = firstArrival + s.offsetMs;
     const p = submit(s).finally(() => pending.delete(p));
     pending.add(p);
     draw();
@@ -173,7 +182,10 @@ async function main(): Promise<void> {
 
   // Which unit each accepted case went to, as dispatch decided (read back through the API).
   await new Promise((r) => setTimeout(r, 2000));
-  const queue = acceptedIds.slice(-2000);
+  // Every accepted case up to UNIT_READBACK_LIMIT; beyond, an even sample of that many (the table says so).
+  const step = Math.max(1, acceptedIds.length / UNIT_READBACK_LIMIT);
+  const queue = Array.from({ length: Math.min(acceptedIds.length, UNIT_READBACK_LIMIT) }, (_, i) => acceptedIds[Math.floor(i * step)]);
+  summary.unitsReadFrom = queue.length;
   const workers = Array.from({ length: 16 }, async () => {
     for (let item = queue.pop(); item; item = queue.pop()) {
       const response = await fetch(`${options.gateway}/api/v1/cases/${item.id}`, {

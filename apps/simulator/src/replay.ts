@@ -50,6 +50,8 @@ export class ReplaySummary {
   readonly skipped = new Map<string, number>();
   readonly byCategory = new Map<string, number>();
   readonly byUnit = new Map<string, number>();
+  /** How many accepted cases the by-unit table was read from (all, or an even sample of a long replay). */
+  unitsReadFrom = 0;
 
   static bump(map: Map<string, number>, key: string): void {
     map.set(key, (map.get(key) ?? 0) + 1);
@@ -68,7 +70,10 @@ export class ReplaySummary {
       table('rejected, by reason', this.rejected) +
       table('not replayed, by reason', this.skipped) +
       table('accepted, by category', this.byCategory) +
-      table('accepted, by responsible unit', this.byUnit)
+      table(
+        this.unitsReadFrom < this.accepted ? `accepted, by responsible unit (read back for an even sample of ${this.unitsReadFrom} of ${this.accepted})` : 'accepted, by responsible unit',
+        this.byUnit,
+      )
     );
   }
 }

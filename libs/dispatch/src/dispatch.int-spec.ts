@@ -50,10 +50,14 @@ describe('dispatch on real PostgreSQL: jurisdictions, rules as versioned data, p
     expect(book.match('urban.street-cleaning', [])?.unitId).toBe('urban-management');
   });
 
-  it("keeps an administrator's rule and every version when a newer seed is applied", async () => {
+  it("keeps an administrator's rule, every version and an administrator's unit names when a newer seed is applied", async () => {
     await ds.transaction(async (tx) => {
       await repo.insertRuleVersion(tx, { id: 'water.leak', version: 2, category: 'water.leak', districtId: null, unitId: 'public-works', note: 'test', by: 'admin1' });
     });
+    // As PATCH /api/v1/units/{id} does (UnitsController): the unit is the administrator's from now on.
+    await ds.query(`UPDATE units SET name_en = 'Water Authority', origin = 'admin' WHERE id = 'water'`);
+    const seededParks = (await repo.units(ds)).get('parks')!;
+    await ds.query(`UPDATE units SET name_en = 'Changed behind the seed' WHERE id = 'parks'`);
     // As if the next release shipped the demo city again.
     await ds.query(`DELETE FROM seed_versions WHERE name = 'demo-city'`);
     expect(await applySeed(ds, organisationSeed)).toBe('applied');
@@ -62,6 +66,8 @@ describe('dispatch on real PostgreSQL: jurisdictions, rules as versioned data, p
       [1, 'water', false, 'seed'],
       [2, 'public-works', true, 'admin'],
     ]);
+    const units = await repo.units(ds);
+    expect([units.get('water')!.nameEn, units.get('parks')!.nameEn]).toEqual(['Water Authority', seededParks.nameEn]);
     // The unique index allows one active rule per category × jurisdiction.
     await expect(
       ds.query(`INSERT INTO routing_rules (id, version, category, unit_id) VALUES ('dup', 1, 'water.leak', 'water')`),
