@@ -159,4 +159,30 @@ describe('standalone: kill -9 during a burst of submissions', () => {
       rmSync(other, { recursive: true, force: true });
     }
   });
+
+  // As root (CI, containers), PostgreSQL runs as duban-pg, who cannot enter a folder closed to others (a clone under /root).
+  (process.getuid?.() === 0 ? it : it.skip)('as root, keeps PostgreSQL where its own user can reach it, and the demo mode replays live cases', async () => {
+    const closed = mkdtempSync(join(tmpdir(), 'duban-closed-')); // mode 0700, like /root
+    const demoHome = join(closed, 'home');
+    let fallback: string | undefined;
+    const demo = await start({ HTTP_PORT: '18480', ISSUER_PORT: '18479', PG_PORT: '15479', SERVICE_PORT_BASE: '18491', DUBAN_HOME: demoHome, DEMO_REPLAY_SPEED: '20000' });
+    try {
+      fallback = banner.match(/its data is kept in (\/var\/lib\/duban-pg\/[0-9a-f]{12})/)?.[1];
+      expect(fallback).toBeDefined();
+      expect(existsSync(join(fallback!, 'data', 'PG_VERSION'))).toBe(true);
+      expect(banner).toContain('Live cases   Boston 311 traffic replayed at 20000x');
+      // The replay files cases through the public API in the background.
+      await eventually(async () => {
+        const log = existsSync(join(demoHome, 'replay.log')) ? readFileSync(join(demoHome, 'replay.log'), 'utf8') : '';
+        return /submitted \d+ {2}accepted [1-9]\d*/.test(log) ? true : undefined;
+      }, 90_000);
+    } finally {
+      demo.kill('SIGTERM');
+      await new Promise((r) => (demo.exitCode !== null ? r(undefined) : demo.once('exit', r)));
+      // Ctrl-C (SIGTERM) stops PostgreSQL with it.
+      if (fallback) expect(existsSync(join(fallback, 'data', 'postmaster.pid'))).toBe(false);
+      if (fallback) rmSync(fallback, { recursive: true, force: true });
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
 });
