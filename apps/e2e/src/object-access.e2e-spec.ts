@@ -179,3 +179,30 @@ describe('confidentiality of a case', () => {
     await eventually(async () => ((await reach()).slice(0, 4).every((s) => s === 200) ? true : undefined));
   });
 });
+
+describe('the unit tree', () => {
+  it('lets the head of a unit above the responsible one act on its cases, and no other head; the audit trail names their own unit', async () => {
+    const [operator, supervisor, districtHead, otherDistrictHead, subdistrictHandler] = await Promise.all(
+      ['operator1', 'supervisor1', 'head-hudong', 'head-huxi', 'handler-hudong-wanghu-a'].map((u) => tokenFor(u)),
+    );
+    const started = new Date().toISOString();
+    // A street matter at a point in Wanghu goes to the Wanghu subdistrict office (属地), below the Hudong district.
+    const point = { lat: 42.35 + Math.random() * 0.05, lon: -71.095 + Math.random() * 0.025 };
+    const { caseId, unitId } = await fileCase(operator, supervisor, { title: 'Rubbish on the pavement', category: 'urban.street-cleaning', location: { point } });
+    expect(unitId).toBe('hudong-wanghu');
+    const reach = async (token: string) =>
+      Promise.all([`/api/v1/cases/${caseId}`, `/api/v1/assignments/${caseId}`, `/api/v1/workspaces/${caseId}`, `/api/v1/clocks/${caseId}`].map(async (p) => (await api(p, { token })).status));
+    expect(await reach(districtHead)).toEqual([200, 200, 200, 200]);
+    expect(await reach(otherDistrictHead)).toEqual([404, 404, 404, 404]);
+    // The district head signs for it as the head of the subdistrict would; the head of another district cannot.
+    expect([403, 404]).toContain((await api(`/api/v1/workspaces/${caseId}/sign-for`, { method: 'POST', token: otherDistrictHead })).status);
+    const signed = await api(`/api/v1/workspaces/${caseId}/sign-for`, { method: 'POST', token: districtHead });
+    expect(signed.status).toBe(200);
+    expect((await api(`/api/v1/workspaces/${caseId}`, { token: subdistrictHandler })).body.workspace.state).toBe('in-progress');
+    const entry = await eventually(async () => {
+      const r = await api(`/api/v1/audit/collaboration?actor=head-hudong&from=${encodeURIComponent(started)}`, { token: supervisor });
+      return r.body.entries?.find((e: { path: string; status: number }) => e.path === `/api/v1/workspaces/${caseId}/sign-for` && e.status === 200);
+    });
+    expect(entry).toMatchObject({ actor: 'head-hudong', unit_id: 'hudong' });
+  });
+});

@@ -1,5 +1,5 @@
 import { AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, CaseReceived, CaseResolved, EventOf, RatingSubmitted, ResultSubmitted, SlaClockStarted, SlaLightChanged, topicOf } from '@duban/contracts';
-import { CASE_LEVELS, CaseConfidentiality1763900000992, CaseConfidentialityCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { LinkRatingsController, RatingsController } from './api/ratings.controller';
 import { UnitsController } from './api/units.controller';
@@ -23,7 +23,7 @@ import { Ratings1763900000510 } from './infrastructure/1763900000510-ratings';
 export const assessmentService: DomainServiceDefinition = {
   service: 'assessment',
   defaultPort: 8085,
-  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530, LostTime1763900000540, People1763900000550, Open311Ratings1763900000560, CaseConfidentiality1763900000992],
+  migrations: [AssessmentSchema1763900000500, Ratings1763900000510, UnitDays1763900000520, Revisits1763900000530, LostTime1763900000540, People1763900000550, Open311Ratings1763900000560, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   config: {
     /** Hours the reporter has to rate a resolution; afterwards RATING_DEFAULT_LEVEL counts. */
     RATING_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
@@ -55,7 +55,7 @@ export const assessmentService: DomainServiceDefinition = {
     });
     return {
       providers: [
-        { provide: CASE_LEVELS, useValue: new CaseConfidentialityCopy(runtime) },
+        { provide: CASE_ACCESS, useValue: new CaseAccessCopy(runtime) },
         { provide: Ratings, useValue: ratings },
         { provide: UnitDays, useValue: days },
         { provide: Revisits, useValue: revisits },

@@ -41,6 +41,11 @@ export interface Principal {
    * a token without one is `public` — the least.
    */
   clearance: Confidentiality;
+  /**
+   * Set when a unit head acts on a case of a unit below theirs (their subtree): `unitId` is then that
+   * case's unit for the request, and this the unit they belong to (the audit trail records this one).
+   */
+  homeUnitId?: string;
   /** The OAuth client the token was issued to (`azp`), when the token says. */
   clientId?: string;
 }

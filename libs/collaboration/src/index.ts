@@ -1,6 +1,6 @@
 import { CaseAssigned, CaseRebounded, CaseReclassified, EventOf, newEvent, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { CASE_LEVELS, CaseConfidentiality1763900000992, CaseConfidentialityCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -23,7 +23,7 @@ export { LocalDiskStore, AttachmentStore } from './infrastructure/attachment-sto
 export const collaborationService: DomainServiceDefinition = {
   service: 'collaboration',
   defaultPort: 8083,
-  migrations: [CollaborationSchema1763900000400, Handling1763900000410, CaseConfidentiality1763900000992],
+  migrations: [CollaborationSchema1763900000400, Handling1763900000410, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   controllers: [WorkspacesController, AssistsController, CosignsController, TaskForcesController],
   config: {
     /** Where attachments are kept (the local-disk storage port). */
@@ -51,7 +51,7 @@ export const collaborationService: DomainServiceDefinition = {
     });
     return {
       providers: [
-        { provide: CASE_LEVELS, useValue: new CaseConfidentialityCopy(runtime) },
+        { provide: CASE_ACCESS, useValue: new CaseAccessCopy(runtime) },
         { provide: ATTACHMENT_STORE, useValue: store },
         { provide: Handling, useValue: handling },
         { provide: TaskForces, useValue: new TaskForces(runtime, handling) },

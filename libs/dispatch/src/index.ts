@@ -1,5 +1,5 @@
 import { CaseReceived, CaseReclassified, EventOf, topicOf } from '@duban/contracts';
-import { CASE_LEVELS, CaseConfidentiality1763900000992, CaseConfidentialityCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { DispatchController } from './api/dispatch.controller';
 import { UNIT_SYNC, UnitsController } from './api/units.controller';
@@ -26,7 +26,7 @@ export type { Area } from './domain/geo';
 export const dispatchService: DomainServiceDefinition = {
   service: 'dispatch',
   defaultPort: 8082,
-  migrations: [DispatchSchema1763900000200, DemoOrganisation1763900000210, JurisdictionsAndReturns1763900000220, PostClearance1763900000230, UnitDirectorySync1763900000240, CaseConfidentiality1763900000992],
+  migrations: [DispatchSchema1763900000200, DemoOrganisation1763900000210, JurisdictionsAndReturns1763900000220, PostClearance1763900000230, UnitDirectorySync1763900000240, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   seeds: [organisationSeed],
   controllers: [DispatchController, RoutingController, UnitsController],
   config: {
@@ -57,7 +57,7 @@ export const dispatchService: DomainServiceDefinition = {
       providers: [
         { provide: DispatchRepository, useValue: repository },
         { provide: Dispatcher, useValue: dispatcher },
-        { provide: CASE_LEVELS, useValue: new CaseConfidentialityCopy(runtime) },
+        { provide: CASE_ACCESS, useValue: new CaseAccessCopy(runtime) },
         { provide: UNIT_SYNC, useValue: sync },
       ],
       workers: sync ? [sync] : [],

@@ -31,7 +31,7 @@ import { RiskBoard } from './infrastructure/risk-board';
 import { RiskController } from './api/risk.controller';
 import type { RiskModel } from './domain/risk';
 import shippedRiskModel from './domain/risk-model.json';
-import { CASE_LEVELS, CaseConfidentiality1763900000992, CaseConfidentialityCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
 import { ClocksController } from './api/clocks.controller';
 import { CalendarsController } from './api/calendars.controller';
 import { SupervisionController } from './api/supervision.controller';
@@ -58,7 +58,7 @@ import type { EntityManager } from 'typeorm';
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390, RiskLedger1763900000400, SlaPolicies1763900000420, CaseConfidentiality1763900000992],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390, RiskLedger1763900000400, SlaPolicies1763900000420, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
@@ -104,7 +104,7 @@ export const escalationService: DomainServiceDefinition = {
     return {
       workers: [sweeper],
       providers: [
-        { provide: CASE_LEVELS, useValue: new CaseConfidentialityCopy(runtime) },
+        { provide: CASE_ACCESS, useValue: new CaseAccessCopy(runtime) },
         { provide: CalendarProvider, useValue: calendars },
         { provide: LIGHTS, useValue: lights },
         { provide: RiskBoard, useValue: risk },

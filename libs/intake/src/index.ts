@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, CaseRated, CaseRebounded, CaseRevisited, CaseClosed, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
 import { EventHandler } from '@duban/messaging';
-import { CASE_LEVELS, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
+import { CASE_ACCESS, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
 import { Open311ClientsController } from './api/open311-clients.controller';
 import { OPEN311_CONFIG, Open311Controller } from './api/open311.controller';
@@ -11,6 +11,7 @@ import { Duplicates1763900000160 } from './infrastructure/migrations/17639000001
 import { DuplicateIndexes1763900000165 } from './infrastructure/migrations/1763900000165-duplicate-indexes';
 import { Imports1763900000170 } from './infrastructure/migrations/1763900000170-imports';
 import { Confidentiality1763900000180 } from './infrastructure/migrations/1763900000180-confidentiality';
+import { CaseUnitPath1763900000185 } from './infrastructure/migrations/1763900000185-case-unit-path';
 import { ImportsController } from './api/imports.controller';
 import { ImportRunner } from './application/import-runner';
 import { categoryIndex } from './domain/boston';
@@ -29,7 +30,7 @@ export * from './domain/boston';
 export const intakeService: DomainServiceDefinition = {
   service: 'intake',
   defaultPort: 8081,
-  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150, Duplicates1763900000160, DuplicateIndexes1763900000165, Imports1763900000170, Confidentiality1763900000180],
+  migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150, Duplicates1763900000160, DuplicateIndexes1763900000165, Imports1763900000170, Confidentiality1763900000180, CaseUnitPath1763900000185],
   seeds: [categorySeed],
   controllers: [CasesController, Open311Controller, Open311ClientsController, ImportsController],
   config: {
@@ -66,7 +67,7 @@ export const intakeService: DomainServiceDefinition = {
       providers: [
         { provide: ImportRunner, useValue: imports },
         { provide: CaseRepository, useValue: cases },
-        { provide: CASE_LEVELS, useValue: cases },
+        { provide: CASE_ACCESS, useValue: cases },
         { provide: CaseIntake, useValue: intake },
         { provide: Open311Repository, useValue: new Open311Repository(runtime.dataSource, runtime.topic) },
         { provide: OPEN311_CONFIG, useValue: { jurisdictionId: config.OPEN311_JURISDICTION_ID as string } },

@@ -201,7 +201,7 @@ export class AuditInterceptor implements NestInterceptor {
         actor: p?.username ?? 'anonymous',
         subject: p?.subject ?? 'anonymous',
         roles: p?.roles ?? [],
-        unitId: p?.unitId ?? null,
+        unitId: p?.homeUnitId ?? p?.unitId ?? null,
         ip: (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0].trim() ?? request.ip ?? null,
         method: request.method,
         path: request.url.split('?')[0].slice(0, 500),

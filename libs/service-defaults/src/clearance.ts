@@ -36,6 +36,22 @@ export class CaseConfidentiality1763900000992 implements MigrationInterface {
   }
 }
 
+/**
+ * The copy also keeps the responsible unit's path (root first) as of the latest assignment, so the
+ * heads of the units above reach the case.
+ */
+export class CaseUnitPath1763900000993 implements MigrationInterface {
+  name = 'CaseUnitPath1763900000993';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE case_confidentiality ADD COLUMN unit_path text[], ADD COLUMN assigned_at timestamptz`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE case_confidentiality DROP COLUMN unit_path, DROP COLUMN assigned_at');
+  }
+}
+
 /** Records the level a case was filed with (never over a later change). */
 async function recordFiledLevel(tx: Tx, caseId: string, level: Confidentiality | undefined): Promise<void> {
   await tx.query(`INSERT INTO case_confidentiality (case_id, level) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [caseId, level ?? 'public']);
@@ -57,7 +73,13 @@ export function withCaseConfidentiality(handlers: Record<string, EventHandler>):
     },
     [CaseAssigned.type]: async (event, tx) => {
       const assigned = event as EventOf<typeof CaseAssigned>;
-      await recordFiledLevel(tx, assigned.caseId, assigned.data.confidentiality);
+      // The level only when none is known yet; the unit's path from the latest assignment.
+      await tx.query(
+        `INSERT INTO case_confidentiality (case_id, level, unit_path, assigned_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (case_id) DO UPDATE SET unit_path = EXCLUDED.unit_path, assigned_at = EXCLUDED.assigned_at
+         WHERE case_confidentiality.assigned_at IS NULL OR case_confidentiality.assigned_at <= EXCLUDED.assigned_at`,
+        [assigned.caseId, assigned.data.confidentiality ?? 'public', assigned.data.unitPath ?? [assigned.data.unitId], assigned.occurredAt],
+      );
       await then(CaseAssigned.type)(event, tx);
     },
     [CaseConfidentialityChanged.type]: async (event, tx) => {
@@ -73,20 +95,29 @@ export function withCaseConfidentiality(handlers: Record<string, EventHandler>):
   };
 }
 
-/** Where a service reads a case's level; intake reads its own cases, the others their copy. */
-export interface CaseLevelSource {
-  /** The level, or null when the service does not know the case. */
-  levelOf(caseId: string): Promise<Confidentiality | null>;
+/** What decides who reaches a case beyond its unit: its level and the responsible unit's path (root first; empty before assignment). */
+export interface CaseAccess {
+  level: Confidentiality;
+  unitPath: string[];
 }
-export const CASE_LEVELS = Symbol('CASE_LEVELS');
+
+/** Where a service reads a case's access facts; intake reads its own cases, the others their copy. */
+export interface CaseAccessSource {
+  /** Null when the service does not know the case. */
+  accessOf(caseId: string): Promise<CaseAccess | null>;
+}
+export const CASE_ACCESS = Symbol('CASE_ACCESS');
 
 /** The copy kept by withCaseConfidentiality. */
-export class CaseConfidentialityCopy implements CaseLevelSource {
+export class CaseAccessCopy implements CaseAccessSource {
   constructor(private readonly runtime: ServiceRuntime) {}
 
-  async levelOf(caseId: string): Promise<Confidentiality | null> {
-    const rows: { level: string }[] = await this.runtime.dataSource.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
-    return rows.length > 0 && isConfidentiality(rows[0].level) ? rows[0].level : null;
+  async accessOf(caseId: string): Promise<CaseAccess | null> {
+    const rows: { level: string; unit_path: string[] | null }[] = await this.runtime.dataSource.query(
+      'SELECT level, unit_path FROM case_confidentiality WHERE case_id = $1',
+      [caseId],
+    );
+    return rows.length > 0 && isConfidentiality(rows[0].level) ? { level: rows[0].level, unitPath: rows[0].unit_path ?? [] } : null;
   }
 }
 
@@ -143,31 +174,41 @@ export const CaseScoped = (scope: CaseScope) => SetMetadata(CASE_SCOPE, scope);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Confidentiality limits reads and actions (docs/security.md): on every route that names a case,
- * staff whose clearance is below the case's level are answered 404 — as for a case that is not
- * theirs, so its existence is not revealed — before the route runs, so nothing is changed. Runs
- * after the bearer-token guard (an interceptor), inside the audit interceptor (refusals are audited).
+ * Who reaches a case beyond its own unit, on every route that names a case (docs/security.md), before
+ * the route runs. Confidentiality: staff whose clearance is below the case's level are answered 404 —
+ * as for a case that is not theirs, so its existence is not revealed — and nothing is changed. The
+ * unit tree: the head of a unit above the case's unit acts, for this request, as the head of the
+ * case's unit (`principal.unitId` becomes it, `homeUnitId` keeps theirs), so every service's own
+ * unit checks let them in. Runs after the bearer-token guard (an interceptor), inside the audit
+ * interceptor (refusals are audited, under the person's own unit).
  */
 @Injectable()
 export class CaseClearanceInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly runtime: ServiceRuntime,
-    @Inject(CASE_LEVELS) private readonly levels: CaseLevelSource | null,
+    @Inject(CASE_ACCESS) private readonly access: CaseAccessSource | null,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal; params?: Record<string, string> }>();
     const principal = request.principal;
-    if (!this.levels || !principal || !heldToClearance(principal) || principal.clearance === 'secret') return next.handle();
+    if (!this.access || !principal || !heldToClearance(principal)) return next.handle();
+    const headOf = hasRole(principal, 'unit-head') ? principal.unitId : null;
+    if (principal.clearance === 'secret' && !headOf) return next.handle();
     const scope = this.reflector.getAllAndOverride<CaseScope | undefined>(CASE_SCOPE, [context.getHandler(), context.getClass()]) ?? { param: 'caseId' };
     const value = request.params?.[scope.param];
     if (typeof value !== 'string' || !UUID.test(value)) return next.handle();
     const caseId = scope.caseOf ? await this.caseOf(scope.caseOf, value) : value;
     if (!caseId) return next.handle();
-    const level = await this.levels.levelOf(caseId);
-    if (level && !clears(principal.clearance, level)) throw Problems.notFound(`case ${caseId}`);
+    const access = await this.access.accessOf(caseId);
+    if (!access) return next.handle();
+    if (!clears(principal.clearance, access.level)) throw Problems.notFound(`case ${caseId}`);
+    const unitOfCase = access.unitPath[access.unitPath.length - 1];
+    if (headOf && unitOfCase && unitOfCase !== headOf && access.unitPath.includes(headOf)) {
+      request.principal = { ...principal, unitId: unitOfCase, homeUnitId: headOf };
+    }
     return next.handle();
   }
 

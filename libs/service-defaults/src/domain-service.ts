@@ -1,7 +1,7 @@
 import { Module, Provider, Type as NestType } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditChainer, AuditController, AuditInterceptor } from './audit';
-import { CASE_LEVELS, CaseClearanceInterceptor } from './clearance';
+import { CASE_ACCESS, CaseClearanceInterceptor } from './clearance';
 import { OPENAPI_CONTROLLERS, OpenApiFragmentController } from './openapi';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Static, TProperties, Type } from '@sinclair/typebox';
@@ -103,7 +103,7 @@ export async function runDomainService(
       { provide: APP_INTERCEPTOR, useClass: CaseClearanceInterceptor },
       BearerAuthGuard,
       // A service that holds cases provides where their confidentiality is read (docs/security.md).
-      ...(providers.some((p) => typeof p === 'object' && 'provide' in p && p.provide === CASE_LEVELS) ? [] : [{ provide: CASE_LEVELS, useValue: null }]),
+      ...(providers.some((p) => typeof p === 'object' && 'provide' in p && p.provide === CASE_ACCESS) ? [] : [{ provide: CASE_ACCESS, useValue: null }]),
       ...providers,
     ],
   })

@@ -150,6 +150,8 @@ export const CaseAssigned = defineEvent(
       by: Type.Optional(Username),
       /** The case's confidentiality as dispatch knows it, so every service holding the case can limit reads (absent: `public`). */
       confidentiality: Type.Optional(Confidentiality),
+      /** The unit and its ancestors, root first (`city`, …, `unitId`): the heads of these units reach the case. */
+      unitPath: Type.Optional(Type.Array(UnitCode, { maxItems: 20 })),
     },
     { additionalProperties: false },
   ),

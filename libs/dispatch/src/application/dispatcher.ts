@@ -172,6 +172,14 @@ export class Dispatcher {
     return unit;
   }
 
+  /** The unit and its ancestors, root first: the heads of these units reach the case (docs/security.md). */
+  private async pathOf(tx: EntityManager, unitId: string): Promise<string[]> {
+    const units = await this.repository.units(tx);
+    const path: string[] = [];
+    for (let at: string | null | undefined = unitId; at && !path.includes(at) && path.length < 20; at = units.get(at)?.parentId) path.unshift(at);
+    return path;
+  }
+
   /** The case's confidentiality, from the copy every case-holding service keeps (docs/security.md). */
   private async levelOf(tx: EntityManager, caseId: string): Promise<Confidentiality> {
     const [row]: { level: string }[] = await tx.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
@@ -204,6 +212,9 @@ export class Dispatcher {
       }
     }
     await this.repository.insertAssignment(tx, { id: assignmentId, caseId: c.caseId, category: c.category, tier: c.tier, decision, by: context.by });
+    // Dispatch's own copy of who reaches the case (the other services take it from case.assigned).
+    const unitPath = await this.pathOf(tx, decision.unit.id);
+    await tx.query('UPDATE case_confidentiality SET unit_path = $2, assigned_at = now() WHERE case_id = $1', [c.caseId, unitPath]);
     await enqueue(tx, this.runtime.topic, [
       ...(context.before ?? []),
       newEvent(CaseAssigned, {
@@ -222,6 +233,7 @@ export class Dispatcher {
           ...(context.previousUnitId ? { previousUnitId: context.previousUnitId } : {}),
           ...(context.by ? { by: context.by } : {}),
           confidentiality: level,
+          unitPath,
         },
       }),
     ]);

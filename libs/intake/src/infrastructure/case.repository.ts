@@ -1,4 +1,4 @@
-import { AnyEnvelope, CaseView, CreateCaseRequest } from '@duban/contracts';
+import { AnyEnvelope, CaseAssigned, CaseView, CreateCaseRequest, EventOf } from '@duban/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Category } from '../domain/category';
 import { KeywordCategory } from '../domain/classification';
@@ -97,10 +97,13 @@ export class CaseRepository {
     );
   }
 
-  /** A case's confidentiality, for the clearance check of every route that names it (null: no such case). */
-  async levelOf(id: string): Promise<CaseView['confidentiality'] | null> {
-    const [row]: { confidentiality: CaseView['confidentiality'] }[] = await this.dataSource.query('SELECT confidentiality FROM cases WHERE id = $1', [id]);
-    return row?.confidentiality ?? null;
+  /** A case's confidentiality and its unit's path, for every route that names it (null: no such case; CaseAccessSource). */
+  async accessOf(id: string): Promise<{ level: CaseView['confidentiality']; unitPath: string[] } | null> {
+    const [row]: { confidentiality: CaseView['confidentiality']; unit_path: string[] | null }[] = await this.dataSource.query(
+      'SELECT c.confidentiality, v.unit_path FROM cases c JOIN case_views v ON v.case_id = c.id WHERE c.id = $1',
+      [id],
+    );
+    return row ? { level: row.confidentiality, unitPath: row.unit_path ?? [] } : null;
   }
 
   /** Applies another service's event to the case view and appends it to the timeline. */
@@ -134,6 +137,10 @@ export class CaseRepository {
         change.deadline ?? null,
       ],
     );
+    if (event.type === CaseAssigned.type) {
+      const assigned = event as EventOf<typeof CaseAssigned>;
+      await tx.query('UPDATE case_views SET unit_path = $2 WHERE case_id = $1', [event.caseId, assigned.data.unitPath ?? [assigned.data.unitId]]);
+    }
     await tx.query(
       `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
