@@ -40,13 +40,19 @@ describe('tokens that must not get in', () => {
     expect(audit.body.entries.filter((e: { status: number; path: string }) => e.path === '/api/v1/cases' && e.status === 201 && Date.now() - Date.parse(String((e as unknown as { at: string }).at)) < 60_000)).toEqual([]);
   });
 
-  it('refuses a handler on administrator and supervisor routes, and mass assignment through a body', async () => {
+  it('refuses a handler on administrator and supervisor routes, a citizen on staff routes, and mass assignment through a body', async () => {
     const handler = await tokenFor('handler-water-a');
     expect((await api('/api/v1/calendars/units/water', { method: 'PUT', token: handler, body: { periods: [{ start: '00:00', end: '24:00' }], weekendDays: [], holidays: false } })).status).toBe(403);
     expect((await api('/api/v1/supervision-orders', { method: 'POST', token: handler, body: { caseId: '00000000-0000-4000-8000-000000000000', dueAt: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Self-supervision' } })).status).toBe(403);
     expect((await api('/api/v1/open311-clients', { method: 'POST', token: handler, body: { name: 'Mine' } })).status).toBe(403);
-    // Status, unit or assignee cannot be set through a case body: unknown fields are refused by name.
+    // A citizen is stopped at the gateway on every staff route (each service would refuse too).
     const citizen = await tokenFor('citizen1');
+    for (const path of ['/api/v1/workspaces', '/api/v1/risk', '/api/v1/assessment/rankings', '/api/v1/audit/intake', '/api/v1/routing-rules']) {
+      const r = await api(path, { token: citizen });
+      expect([path, r.status, r.headers.get('content-type')?.split(';')[0]]).toEqual([path, 403, 'application/problem+json']);
+    }
+    expect((await api('/api/v1/assessment/ratings/00000000-0000-4000-8000-000000000000', { token: citizen })).status).toBe(404);
+    // Status, unit or assignee cannot be set through a case body: unknown fields are refused by name.
     for (const field of ['status', 'unitId', 'assignee']) {
       const r = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { title: 'Pothole', description: distinct('Deep pothole'), category: 'transport.road-damage', [field]: 'resolved' } });
       expect([field, r.status, r.body.errors?.[0]?.field]).toEqual([field, 400, field]);

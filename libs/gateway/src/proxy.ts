@@ -1,6 +1,6 @@
 import { request as httpRequest, Agent, IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { JwtVerifier } from '@duban/auth';
+import { hasRole, JwtVerifier } from '@duban/auth';
 import { HttpProblem, problemFor, Problems } from '@duban/service-defaults';
 import type { Logger } from '@duban/telemetry';
 import { routeFor, Upstream } from './routes';
@@ -60,6 +60,9 @@ export function createProxy(options: ProxyOptions) {
         const principal = await options.verifier.verify(request.headers.authorization);
         const user = options.limits?.user.take(principal.subject);
         if (user && !user.ok) return tooMany(request, reply, user.retryAfterSeconds, principal.username);
+        if (route.roles && !hasRole(principal, ...route.roles)) {
+          return fail(request, reply, Problems.forbidden(`${route.prefix} is for ${route.roles.length > 3 ? 'staff' : route.roles.join(' or ')}; your roles: ${principal.roles.join(', ') || 'none'}.`));
+        }
         if (principal.clientId) clientKey = `client:${principal.clientId}`;
       } catch (error) {
         return fail(request, reply, problemFor(error));

@@ -1,4 +1,4 @@
-import { routeFor } from './routes';
+import { ROUTES, routeFor } from './routes';
 
 describe('routeFor', () => {
   it('sends each public path to the service that owns it', () => {
@@ -27,5 +27,14 @@ describe('routeFor', () => {
     expect(routeFor('/api/v1/cases/%2E%2E%5C..%5Chealth')).toBeUndefined();
     expect(routeFor('/api/v1/cases/./x')).toBeUndefined();
     expect(routeFor('/api/v1/cases/%E0%A4%A')).toBeUndefined();
+  });
+
+  it('checks roles per route at the edge: a reporter reaches only the citizen routes, the audit trails only oversight', () => {
+    const reporterMay = ROUTES.filter((r) => r.bearer !== false && (!r.roles || r.roles.includes('reporter'))).map((r) => r.prefix);
+    expect(reporterMay).toEqual(['/api/v1/cases', '/api/v1/units', '/api/v1/assessment/ratings', '/api/v1/notifications']);
+    expect(routeFor('/api/v1/assessment/ratings/0b7e')?.roles).toBeUndefined();
+    expect(routeFor('/api/v1/assessment/units/water')?.roles).not.toContain('reporter');
+    expect(routeFor('/api/v1/audit/intake/verify')?.roles).toEqual(['supervisor', 'admin']);
+    expect(routeFor('/api/v1/open311-clients')?.roles).toEqual(['admin']);
   });
 });
