@@ -79,6 +79,18 @@ describe('subscriptions through the gateway, delivered by the notification servi
         return mine.length === 2 ? mine : undefined;
       });
       expect(log[0].log.map((l: { outcome: string }) => l.outcome)).toEqual(['queued', 'delivered']);
+
+      // A case that is not public leaves the building without details: the reference only.
+      const detailed = JSON.parse(webhook.body) as { text: string };
+      expect(detailed.text).toContain('was assigned to');
+      const restricted = await api('/api/v1/cases', {
+        method: 'POST',
+        token: citizen,
+        body: { title: 'Broken stairs', description: distinct('Private report: the stairs of block 5 are broken'), category: 'housing.repair', confidentiality: 'internal' },
+      });
+      expect(restricted.status).toBe(201);
+      const withheld = await eventually(async () => got.find((g) => g.path === '/hook' && g.body.includes(restricted.body.id)));
+      expect(JSON.parse(withheld.body)).toMatchObject({ caseId: restricted.body.id, title: `New case ${restricted.body.id.slice(0, 8)}`, text: '(A restricted case: open Duban for the details.)' });
     } finally {
       for (const id of [hook.body.id, ding.body.id]) expect((await api(`/api/v1/notifications/subscriptions/${id}`, { method: 'DELETE', token: supervisor })).status).toBe(204);
     }

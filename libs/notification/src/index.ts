@@ -1,5 +1,5 @@
 import { AnyEnvelope, topicOf } from '@duban/contracts';
-import { DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
+import { CaseConfidentiality1763900000992, CaseUnitPath1763900000993, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { NotificationsController } from './api/notifications.controller';
 import { SubscriptionsController } from './api/subscriptions.controller';
@@ -8,6 +8,7 @@ import { Sender } from './application/sender';
 import { Digests } from './application/digests';
 import { Digests1763900000620 } from './infrastructure/1763900000620-digests';
 import { OffDuty1763900000630 } from './infrastructure/1763900000630-off-duty';
+import { SubscriberClearance1763900000640 } from './infrastructure/1763900000640-subscriber-clearance';
 import { Locale, NOTIFIABLE } from './domain/templates';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
 import { Channels1763900000610 } from './infrastructure/1763900000610-channels';
@@ -17,7 +18,7 @@ import { LiveHub } from './infrastructure/live-hub';
 export const notificationService: DomainServiceDefinition = {
   service: 'notification',
   defaultPort: 8086,
-  migrations: [NotificationSchema1763900000600, Channels1763900000610, Digests1763900000620, OffDuty1763900000630],
+  migrations: [NotificationSchema1763900000600, Channels1763900000610, Digests1763900000620, OffDuty1763900000630, SubscriberClearance1763900000640, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   config: {
     /** The language of in-app messages nobody chose a language for. */
     NOTIFY_DEFAULT_LOCALE: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { default: 'zh-CN' }),
@@ -72,8 +73,9 @@ export const notificationService: DomainServiceDefinition = {
       workers: [sender, live, digests],
       consumers: [
         {
-          topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('assessment')],
-          handlers: Object.fromEntries(NOTIFIABLE.map((type) => [type, handle])),
+          // Intake's topic for the cases' confidentiality only (messages about restricted cases carry no details outside).
+          topics: [topicOf('intake'), topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('assessment')],
+          handlers: withCaseConfidentiality(Object.fromEntries(NOTIFIABLE.map((type) => [type, handle]))),
         },
       ],
     };

@@ -56,9 +56,9 @@ export class SubscriptionsController {
     const window = body.quietHours && body.quietHours !== 'off-duty' ? body.quietHours : null;
     const quiet = window ? [clockMinutes(window.from), clockMinutes(window.to)] : [null, null];
     await this.runtime.dataSource.query(
-      `INSERT INTO subscriptions (id, username, roles, unit_id, event_types, all_units, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [id, principal.username, principal.roles, principal.unitId ?? null, body.eventTypes, body.allUnits ?? false, body.channel, target, body.secret ?? null, body.locale ?? 'zh-CN', quiet[0], quiet[1], body.quietHours === 'off-duty'],
+      `INSERT INTO subscriptions (id, username, roles, unit_id, event_types, all_units, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty, clearance)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [id, principal.username, principal.roles, principal.unitId ?? null, body.eventTypes, body.allUnits ?? false, body.channel, target, body.secret ?? null, body.locale ?? 'zh-CN', quiet[0], quiet[1], body.quietHours === 'off-duty', principal.clearance],
     );
     return { id, eventTypes: body.eventTypes, channel: body.channel, target, locale: body.locale ?? 'zh-CN', unitId: body.allUnits ? null : principal.unitId, allUnits: body.allUnits ?? false, quietHours: body.quietHours ?? null };
   }

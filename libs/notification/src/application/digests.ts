@@ -51,7 +51,7 @@ export class Digests {
     const day = new Date(local.getTime() - 86_400_000).toISOString().slice(0, 10);
     return this.dataSource.transaction(async (tx) => {
       const due: DigestSubscription[] = await tx.query(
-        `SELECT id, username, unit_id, all_units, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty FROM subscriptions s
+        `SELECT id, username, unit_id, all_units, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty, clearance FROM subscriptions s
           WHERE 'daily-digest' = ANY(event_types) AND NOT EXISTS (SELECT 1 FROM digests_sent d WHERE d.subscription_id = s.id AND d.day = $1::date)
           ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
         [day],

@@ -1,3 +1,4 @@
+import { clears, Confidentiality, isConfidentiality } from '@duban/auth';
 import { AnyEnvelope, newEvent, NotificationDelivered } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,8 @@ export interface Recipient {
   target: string | null;
   secret: string | null;
   quiet: { from: number | null; to: number | null; offDuty?: boolean };
+  /** The subscriber's clearance (unknown for the people an event is about, whom dispatch cleared for the case). */
+  clearance?: Confidentiality;
 }
 
 export interface SubscriptionRow {
@@ -33,6 +36,7 @@ export interface SubscriptionRow {
   quiet_from: number | null;
   quiet_to: number | null;
   quiet_off_duty: boolean;
+  clearance?: string;
 }
 
 /** The recipient a subscription makes. */
@@ -44,7 +48,23 @@ export const recipientOf = (s: SubscriptionRow): Recipient => ({
   target: s.target,
   secret: s.secret,
   quiet: { from: s.quiet_from, to: s.quiet_to, offDuty: s.quiet_off_duty },
+  ...(isConfidentiality(s.clearance) ? { clearance: s.clearance } : {}),
 });
+
+/**
+ * A message about a case that is not public leaves the building without details (webhooks, robots,
+ * SMS, e-mail), and reaches nobody below its level with them; the title keeps the reference.
+ */
+export function mayCarryDetails(r: Recipient, level: Confidentiality): boolean {
+  if (level === 'public') return true;
+  if (r.channel !== 'in-app') return false;
+  return r.clearance === undefined || clears(r.clearance, level);
+}
+
+const WITHHELD: Record<Locale, string> = {
+  'zh-CN': '（非公开案件，详情请登录督办系统查看）',
+  en: '(A restricted case: open Duban for the details.)',
+};
 
 /** The role a rung of the warning ladder reaches (escalation: handler → unit head → supervision office). */
 const RUNG_ROLE: Record<string, string> = { handler: 'handler', 'unit-head': 'unit-head', 'supervision-office': 'supervisor' };
@@ -68,6 +88,12 @@ export class Notifier {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** The case's level, from the copy kept with withCaseConfidentiality (public when unknown: cases before levels). */
+  private async levelOf(tx: EntityManager, caseId: string): Promise<Confidentiality> {
+    const [row]: { level: string }[] = await tx.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
+    return isConfidentiality(row?.level) ? row.level : 'public';
+  }
+
   async onEvent(tx: EntityManager, event: AnyEnvelope): Promise<number> {
     const data = event.data as Record<string, unknown>;
     const unitId = event.unitId ?? (data.unitId as string | undefined) ?? null;
@@ -87,7 +113,7 @@ export class Notifier {
     }
     const role = event.type === 'sla.light-changed' ? RUNG_ROLE[String(data.rung)] : null;
     const subscriptions: SubscriptionRow[] = await tx.query(
-      `SELECT id, username, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty FROM subscriptions
+      `SELECT id, username, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty, clearance FROM subscriptions
         WHERE $1 = ANY(event_types) AND (all_units OR unit_id = $2) AND ($3::text IS NULL OR $3 = ANY(roles))`,
       [event.type, unitId, role],
     );
@@ -96,8 +122,10 @@ export class Notifier {
     }
     let created = 0;
     const delivered: AnyEnvelope[] = [];
+    const level = recipients.length > 0 ? await this.levelOf(tx, event.caseId) : 'public';
     for (const r of recipients) {
-      const message = render(event.type, r.locale, event.caseId, data);
+      const rendered = render(event.type, r.locale, event.caseId, data);
+      const message = mayCarryDetails(r, level) ? rendered : { title: rendered.title, body: WITHHELD[r.locale] };
       const out = await this.deliver(tx, r, { caseId: event.caseId, eventId: event.id, eventType: event.type, title: message.title, body: message.body, urgent: urgent(event.type, data) });
       if (!out) continue; // this event reached this person on this subscription already
       created += 1;
