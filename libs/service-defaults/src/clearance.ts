@@ -198,7 +198,10 @@ export class CaseClearanceInterceptor implements NestInterceptor {
     const headOf = hasRole(principal, 'unit-head') ? principal.unitId : null;
     if (principal.clearance === 'secret' && !headOf) return next.handle();
     const scope = this.reflector.getAllAndOverride<CaseScope | undefined>(CASE_SCOPE, [context.getHandler(), context.getClass()]) ?? { param: 'caseId' };
-    const value = request.params?.[scope.param];
+    // The case named in the path, else in a JSON body (e.g. a supervision order's caseId).
+    const body = request.body as { caseId?: unknown } | undefined;
+    const named = request.params?.[scope.param];
+    const value = typeof named === 'string' ? named : !scope.caseOf && body && typeof body === 'object' && !Buffer.isBuffer(body) ? body.caseId : undefined;
     if (typeof value !== 'string' || !UUID.test(value)) return next.handle();
     const caseId = scope.caseOf ? await this.caseOf(scope.caseOf, value) : value;
     if (!caseId) return next.handle();
