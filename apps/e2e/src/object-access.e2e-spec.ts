@@ -180,6 +180,26 @@ describe('confidentiality of a case', () => {
   });
 });
 
+describe('a restricted case and people of lower clearance', () => {
+  it('is never the original of a report its filer may not see, and a supervisor below its level cannot put it under supervision', async () => {
+    const [operator, supervisor, supervisor2, citizen] = await Promise.all(['operator1', 'supervisor1', 'supervisor2', 'citizen1'].map((u) => tokenFor(u)));
+    const point = { lat: 42.355 + Math.random() * 0.01, lon: -71.065 + Math.random() * 0.01 };
+    const where = { category: 'waste.bulky-item', location: { point } };
+    const secret = await fileCase(operator, supervisor, { title: 'Dumped drums of oil', ...where, confidentiality: 'secret' });
+    // The same matter at the same place, reported publicly: handled on its own, not linked to the secret case.
+    const report = await api('/api/v1/cases', { method: 'POST', token: citizen, body: { title: 'Dumped drums', description: distinct('Drums of oil dumped on the corner'), ...where } });
+    expect([report.status, report.body.duplicateOf]).toEqual([201, null]);
+    // A supervision order names its case in the body: below the case's level, the case is not there.
+    const order = { dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), reason: 'Clear it this week' };
+    const refused = await api('/api/v1/supervision-orders', { method: 'POST', token: supervisor2, body: { ...order, caseId: secret.caseId } });
+    expect(refused.status).toBe(404);
+    expect((await api(`/api/v1/supervision-orders?caseId=${secret.caseId}`, { token: supervisor })).body.orders).toEqual([]);
+    const allowed = await api('/api/v1/supervision-orders', { method: 'POST', token: supervisor, body: { ...order, caseId: secret.caseId } });
+    expect(allowed.status).toBe(201);
+    expect((await api(`/api/v1/supervision-orders?caseId=${secret.caseId}`, { token: supervisor2 })).body.orders).toEqual([]);
+  });
+});
+
 describe('the unit tree', () => {
   it('lets the head of a unit above the responsible one act on its cases, and no other head; the audit trail names their own unit', async () => {
     const [operator, supervisor, districtHead, otherDistrictHead, subdistrictHandler] = await Promise.all(

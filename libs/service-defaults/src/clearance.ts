@@ -157,17 +157,19 @@ export async function casesAbove(db: { query(sql: string, params?: unknown[]): P
   return new Set(rows.map((r) => r.case_id));
 }
 
-/** How a route names its case: a path parameter holding the case id, or one resolved to it. */
+/** How a route names its case: a path parameter holding the case id, one resolved to it, or a field of its JSON body. */
 export interface CaseScope {
-  param: string;
+  param?: string;
+  /** The field of the JSON body that holds the case id (a route that creates something about a case, e.g. a supervision order). */
+  body?: string;
   /** SQL taking the parameter as $1 and answering `case_id`, for objects that belong to a case (a cooperation request, a task force). */
   caseOf?: string;
 }
 const CASE_SCOPE = 'duban:case-scope';
 
 /**
- * Marks a route whose case is named by a parameter other than `caseId` (every route with a
- * `:caseId` parameter is checked without it).
+ * Marks a route whose case is named by a parameter other than `caseId`, or by a body field (every
+ * route with a `:caseId` parameter is checked without it). A method's scope overrides its class's.
  */
 export const CaseScoped = (scope: CaseScope) => SetMetadata(CASE_SCOPE, scope);
 
@@ -198,10 +200,11 @@ export class CaseClearanceInterceptor implements NestInterceptor {
     const headOf = hasRole(principal, 'unit-head') ? principal.unitId : null;
     if (principal.clearance === 'secret' && !headOf) return next.handle();
     const scope = this.reflector.getAllAndOverride<CaseScope | undefined>(CASE_SCOPE, [context.getHandler(), context.getClass()]) ?? { param: 'caseId' };
-    // The case named in the path, else in a JSON body (e.g. a supervision order's caseId).
-    const body = request.body as { caseId?: unknown } | undefined;
-    const named = request.params?.[scope.param];
-    const value = typeof named === 'string' ? named : !scope.caseOf && body && typeof body === 'object' && !Buffer.isBuffer(body) ? body.caseId : undefined;
+    // The case named in the path, or — only where the route says so — in its JSON body.
+    const body = request.body as Record<string, unknown> | undefined;
+    const value = scope.body
+      ? body && typeof body === 'object' && !Buffer.isBuffer(body) ? body[scope.body] : undefined
+      : scope.param ? request.params?.[scope.param] : undefined;
     if (typeof value !== 'string' || !UUID.test(value)) return next.handle();
     const caseId = scope.caseOf ? await this.caseOf(scope.caseOf, value) : value;
     if (!caseId) return next.handle();

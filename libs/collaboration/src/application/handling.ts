@@ -21,7 +21,7 @@ import {
 } from '@duban/contracts';
 import { hasRole, Principal } from '@duban/auth';
 import { enqueue } from '@duban/messaging';
-import { HttpProblem, Problems, ServiceRuntime } from '@duban/service-defaults';
+import { HttpProblem, Problems, ServiceRuntime, clearedCases } from '@duban/service-defaults';
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ATTACHMENT_TYPES, contentProblem, safeFileName } from '../domain/attachments';
@@ -144,10 +144,12 @@ export class Handling {
   /** The cooperation requests addressed to the caller's unit (the cooperating unit's inbox), open first. */
   async assistsForMyUnit(principal: Principal) {
     if (!principal.unitId) return { unitId: null, assists: [] };
+    const params: unknown[] = [principal.unitId];
+    const cleared = clearedCases(principal, 'assists.case_id', params);
     const assists = await this.runtime.dataSource.query(
-      `SELECT ${ASSIST_COLUMNS} FROM assists WHERE unit_id = $1
+      `SELECT ${ASSIST_COLUMNS} FROM assists WHERE unit_id = $1 AND ${cleared}
         ORDER BY (state IN ('open', 'extension-requested')) DESC, requested_at DESC LIMIT 200`,
-      [principal.unitId],
+      params,
     );
     return { unitId: principal.unitId, assists };
   }
@@ -155,12 +157,14 @@ export class Handling {
   /** Co-sign rounds in which the caller's unit still has to decide. */
   async cosignsForMyUnit(principal: Principal) {
     if (!principal.unitId) return { unitId: null, cosigns: [] };
+    const params: unknown[] = [principal.unitId];
+    const cleared = clearedCases(principal, 'c.case_id', params);
     const cosigns = await this.runtime.dataSource.query(
       `SELECT c.id, c.case_id AS "caseId", c.solution, c.units, c.state, c.proposed_by AS "proposedBy", c.proposed_at AS "proposedAt"
          FROM cosigns c WHERE c.state = 'open' AND $1 = ANY (c.units)
-          AND NOT EXISTS (SELECT 1 FROM cosign_decisions d WHERE d.cosign_id = c.id AND d.unit_id = $1)
+          AND NOT EXISTS (SELECT 1 FROM cosign_decisions d WHERE d.cosign_id = c.id AND d.unit_id = $1) AND ${cleared}
         ORDER BY c.proposed_at LIMIT 200`,
-      [principal.unitId],
+      params,
     );
     return { unitId: principal.unitId, cosigns };
   }

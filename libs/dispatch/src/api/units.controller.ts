@@ -48,21 +48,25 @@ export class UnitsController {
   @Patch(':id')
   async update(@Param('id') id: string, @Body(new SchemaPipe(UpdateUnitRequest)) body: UpdateUnitRequest, @CurrentPrincipal() principal: Principal) {
     this.adminOnly(principal);
-    const units = await this.repository.units();
-    const unit = Value.Check(UnitCode, id) ? units.get(id) : undefined;
-    if (!unit) throw Problems.notFound(`Unit "${id}"`);
-    if (body.parentId !== undefined) {
-      if (!units.has(body.parentId)) throw Problems.field('parentId', `unknown unit "${body.parentId}"`);
-      // A unit cannot move under itself or one of its own units.
-      for (let at: string | null = body.parentId; at; at = units.get(at)?.parentId ?? null) {
-        if (at === id) throw Problems.field('parentId', `"${body.parentId}" is ${id} or one of its units`);
+    if (!Value.Check(UnitCode, id)) throw Problems.notFound(`Unit "${id}"`);
+    // One change of the tree at a time (the Keycloak synchronisation takes the same lock), so two moves cannot make a cycle.
+    await this.repository.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('dispatch:unit-tree'))`);
+      const units = await this.repository.units(tx);
+      if (!units.has(id)) throw Problems.notFound(`Unit "${id}"`);
+      if (body.parentId !== undefined) {
+        if (!units.has(body.parentId)) throw Problems.field('parentId', `unknown unit "${body.parentId}"`);
+        // A unit cannot move under itself or one of its own units (the walk is bounded by the tree's size).
+        for (let at: string | null = body.parentId, steps = 0; at && steps <= units.size; at = units.get(at)?.parentId ?? null, steps += 1) {
+          if (at === id) throw Problems.field('parentId', `"${body.parentId}" is ${id} or one of its units`);
+        }
       }
-    }
-    await this.repository.db.query(
-      `UPDATE units SET name_zh = COALESCE($2, name_zh), name_en = COALESCE($3, name_en), parent_id = COALESCE($4, parent_id),
-              kind = COALESCE($5, kind), origin = 'admin' WHERE id = $1`,
-      [id, body.nameZh ?? null, body.nameEn ?? null, body.parentId ?? null, body.kind ?? null],
-    );
+      await tx.query(
+        `UPDATE units SET name_zh = COALESCE($2, name_zh), name_en = COALESCE($3, name_en), parent_id = COALESCE($4, parent_id),
+                kind = COALESCE($5, kind), origin = 'admin' WHERE id = $1`,
+        [id, body.nameZh ?? null, body.nameEn ?? null, body.parentId ?? null, body.kind ?? null],
+      );
+    });
     this.sync?.wake();
     return (await this.repository.units()).get(id);
   }

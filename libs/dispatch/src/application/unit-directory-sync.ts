@@ -68,6 +68,8 @@ export class UnitDirectorySync extends PollingLoop {
     return this.dataSource.transaction(async (tx) => {
       const [{ locked }] = await tx.query(`SELECT pg_try_advisory_xact_lock(hashtext('dispatch:unit-directory-sync')) AS locked`);
       if (!locked) return undefined;
+      // Administrators' changes wait for the run (and the run for them): the tree changes one writer at a time.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('dispatch:unit-tree'))`);
       const rows: UnitRow[] = await tx.query('SELECT id, name_zh, name_en, parent_id, kind, synced FROM units FOR UPDATE');
       const units: DirectoryUnit[] = rows.map((r) => ({ unitId: r.id, nameZh: r.name_zh, nameEn: r.name_en, parentUnitId: r.parent_id, kind: r.kind, synced: r.synced }));
       const groups = await this.groups.list();

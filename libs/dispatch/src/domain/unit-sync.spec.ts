@@ -58,6 +58,23 @@ describe('keeping the unit directory and the groups in step', () => {
     const orphan = facts('nowhere', 'Orphan');
     const plan = planSync([unit('water', water)], [group('water', facts('nowhere', 'Water')), group('orphan', orphan)]);
     expect(plan.actions).toEqual([{ kind: 'update-group', unitId: 'water', groupId: 'g-water', facts: water, move: true }]);
-    expect(plan.skipped).toEqual(['orphan: its parent group is no unit']);
+    expect(plan.skipped).toEqual(['water: its group was moved where no unit can go (nowhere); moved back', 'orphan: its parent group is no unit']);
+  });
+
+  it('trusts no group when two claim one unit, and never makes a cycle or an extra root', () => {
+    const district = facts('city', 'District', 'district');
+    const sub = facts('district', 'Sub', 'subdistrict');
+    const units = [unit('city', city), unit('district', district), unit('sub', sub)];
+    // A stray group named like the district, under the subdistrict: two groups claim "district".
+    const twice = planSync(units, [group('city', city), group('district', district), { ...group('district', facts('sub', 'District')), groupId: 'g-stray' }, group('sub', sub)]);
+    expect(twice.actions).toEqual([{ kind: 'create-group', unitId: 'district', facts: district }]);
+    expect(twice.skipped).toEqual(['district: 2 groups claim this unit']);
+    // The district's group moved under its own subdistrict: a cycle — moved back instead.
+    const cycle = planSync(units, [group('city', city), group('district', facts('sub', 'District', 'district')), group('sub', sub)]);
+    expect(cycle.actions).toEqual([{ kind: 'update-group', unitId: 'district', groupId: 'g-district', facts: district, move: true }]);
+    expect(cycle.skipped).toEqual(['district: its group was moved where no unit can go (sub); moved back']);
+    // Moved out of the unit tree (no parent unit): moved back, not taken as a new root.
+    const outside = planSync(units, [group('city', city), group('district', facts(null, 'District', 'district')), group('sub', sub)]);
+    expect(outside.actions).toEqual([{ kind: 'update-group', unitId: 'district', groupId: 'g-district', facts: district, move: true }]);
   });
 });

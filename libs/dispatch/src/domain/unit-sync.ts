@@ -63,12 +63,25 @@ export interface SyncPlan {
 }
 
 /** What to do to bring both sides in step. */
-export function planSync(units: DirectoryUnit[], groups: DirectoryGroup[]): SyncPlan {
-  const groupOf = new Map(groups.map((g) => [g.unitId, g]));
-  const known = new Set(units.map((u) => u.unitId));
+export function planSync(units: DirectoryUnit[], allGroups: DirectoryGroup[]): SyncPlan {
   const actions: SyncAction[] = [];
   const conflicts: string[] = [];
   const skipped: string[] = [];
+  // Two groups claiming one unit: neither is trusted (an identity administrator must remove one).
+  const claims = new Map<string, number>();
+  for (const g of allGroups) claims.set(g.unitId, (claims.get(g.unitId) ?? 0) + 1);
+  for (const [unitId, n] of claims) if (n > 1) skipped.push(`${unitId}: ${n} groups claim this unit`);
+  const groups = allGroups.filter((g) => claims.get(g.unitId) === 1);
+  const groupOf = new Map(groups.map((g) => [g.unitId, g]));
+  const known = new Set(units.map((u) => u.unitId));
+  // The tree as it will be once the plan is applied, to refuse any change that would make a cycle.
+  const parentOf = new Map(units.map((u) => [u.unitId, u.parentUnitId]));
+  const wouldCycle = (unitId: string, parent: string | null): boolean => {
+    for (let at = parent, steps = 0; at !== null && at !== undefined && steps <= parentOf.size; at = parentOf.get(at) ?? null, steps += 1) {
+      if (at === unitId) return true;
+    }
+    return false;
+  };
   for (const u of treeOrder(units)) {
     const g = groupOf.get(u.unitId);
     const mine = factsOf(u);
@@ -83,10 +96,14 @@ export function planSync(units: DirectoryUnit[], groups: DirectoryGroup[]): Sync
     }
     const changedHere = !sameFacts(u.synced, mine);
     const changedThere = !sameFacts(u.synced, theirs);
-    if (!changedHere && changedThere && (theirs.parentUnitId === null || known.has(theirs.parentUnitId))) {
+    // A root stays a root; any other unit only moves under a unit, and never under itself.
+    const placeable = theirs.parentUnitId === null ? mine.parentUnitId === null : known.has(theirs.parentUnitId) && !wouldCycle(u.unitId, theirs.parentUnitId);
+    if (!changedHere && changedThere && placeable) {
       actions.push({ kind: 'pull', unitId: u.unitId, facts: theirs, create: false });
+      parentOf.set(u.unitId, theirs.parentUnitId);
       continue;
     }
+    if (!changedHere && changedThere) skipped.push(`${u.unitId}: its group was moved where no unit can go (${theirs.parentUnitId ?? 'outside the unit tree'}); moved back`);
     if (changedHere && changedThere && u.synced) conflicts.push(u.unitId);
     actions.push({ kind: 'update-group', unitId: u.unitId, groupId: g.groupId, facts: mine, move: mine.parentUnitId !== theirs.parentUnitId });
   }
@@ -97,6 +114,7 @@ export function planSync(units: DirectoryUnit[], groups: DirectoryGroup[]): Sync
     }
     actions.push({ kind: 'pull', unitId: g.unitId, facts: factsOf(g), create: true });
     known.add(g.unitId);
+    parentOf.set(g.unitId, g.parentUnitId);
   }
   return { actions, conflicts, skipped };
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Qu
 import { newEvent, RectificationClosed, RectificationCloseRequest } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime, clearedCases } from '@duban/service-defaults';
 
 /** Cards (黄牌 / 红牌) and rectifications (整改) of units: supervisors and assessors see all, a unit its own. */
 @Controller('api/v1')
@@ -13,10 +13,13 @@ export class CardsController {
   @Get('cards')
   async cards(@Query('unitId') unitId: string | undefined, @CurrentPrincipal() principal: Principal) {
     const unit = this.unitFor(principal, unitId);
+    const params: unknown[] = [unit];
+    // A card names its case: one about a case above the reader's clearance is left out.
+    const cleared = clearedCases(principal, 'unit_cards.case_id', params);
     const cards = await this.runtime.dataSource.query(
       `SELECT id, unit_id AS "unitId", case_id AS "caseId", clock_id AS "clockId", kind, reason, issued_at AS "issuedAt"
-         FROM unit_cards WHERE ($1::text IS NULL OR unit_id = $1) ORDER BY seq DESC LIMIT 500`,
-      [unit],
+         FROM unit_cards WHERE ($1::text IS NULL OR unit_id = $1) AND ${cleared} ORDER BY seq DESC LIMIT 500`,
+      params,
     );
     return { cards };
   }

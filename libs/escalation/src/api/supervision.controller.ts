@@ -29,6 +29,7 @@ export class SupervisionController {
 
   @Post()
   @HttpCode(201)
+  @CaseScoped({ body: 'caseId' })
   async order(@Body(new SchemaPipe(SupervisionOrderRequest)) body: SupervisionOrderRequest, @CurrentPrincipal() principal: Principal) {
     if (!hasRole(principal, 'supervisor', 'admin')) throw Problems.forbidden('Only supervisors issue supervision orders.');
     const now = new Date();

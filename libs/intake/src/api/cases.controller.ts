@@ -13,7 +13,7 @@ import {
 } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { clears, hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, HttpProblem, Problems, SchemaPipe, ServiceRuntime, CaseScoped } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, heldToClearance, HttpProblem, Problems, SchemaPipe, ServiceRuntime, CaseScoped } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
@@ -71,7 +71,7 @@ export class CasesController {
     checkChannelFields(body, channel);
     checkConfidentiality(body, principal);
     const idempotency = idempotencyKey ? { subject: principal.subject, key: idempotencyKey, requestHash } : undefined;
-    const created = await this.intake.file({ body, channel, reporter: { subject: principal.subject, username: principal.username }, idempotency });
+    const created = await this.intake.file({ body, channel, reporter: { subject: principal.subject, username: principal.username }, idempotency, clearance: principal.clearance });
     if (!created) {
       const replay = await this.replay(principal, idempotencyKey!, requestHash, reply);
       if (replay) return replay;
@@ -99,6 +99,8 @@ export class CasesController {
     }
     const stored = await this.cases.find(row.case_id);
     if (!stored) throw Problems.internal();
+    // Made more confidential since it was filed: the replay shows no more than a read would.
+    if (heldToClearance(principal) && !clears(principal.clearance, stored.view.confidentiality)) throw Problems.notFound('This case');
     void reply.header('location', `/api/v1/cases/${row.case_id}`).header('idempotent-replayed', 'true');
     return stored.view;
   }

@@ -1,3 +1,4 @@
+import { clears, CONFIDENTIALITY, Confidentiality } from '@duban/auth';
 import { CaseDuplicateLinked, CaseReceived, CaseView, CreateCaseRequest, newEvent } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { Problems, ServiceRuntime } from '@duban/service-defaults';
@@ -23,6 +24,8 @@ export interface Filing {
   idempotency?: { subject: string; key: string; requestHash: string };
   /** Where the case came from outside Duban (an import row, an Open311 client's id). */
   sourceReference?: string;
+  /** The filer's clearance (public when absent): a report is never linked to a case above it. */
+  clearance?: Confidentiality;
 }
 
 /**
@@ -104,7 +107,10 @@ export class CaseIntake {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duplicates:${category.code}:${cell}`]);
         // Text matches reach TEXT_RADIUS_FACTOR radii, place matches one: one range scan covers both.
         const box = point && this.duplicates.radiusMeters > 0 ? boundingBox(point, TEXT_RADIUS_FACTOR * this.duplicates.radiusMeters) : undefined;
-        const candidates = await this.cases.duplicateCandidates(tx, { category: category.code, windowHours: this.duplicates.windowHours, box });
+        const level = body.confidentiality ?? 'public';
+        const ceiling = clears(f.clearance ?? 'public', level) ? level : (f.clearance ?? 'public');
+        const levels = CONFIDENTIALITY.filter((l) => clears(ceiling, l));
+        const candidates = await this.cases.duplicateCandidates(tx, { category: category.code, windowHours: this.duplicates.windowHours, box, levels });
         match = findOriginal({ category: category.code, point, text: `${body.title} ${body.description}` }, candidates, this.duplicates);
       }
       linkedTo = match?.originalId ?? null;

@@ -1,3 +1,4 @@
+import { CONFIDENTIALITY } from '@duban/auth';
 import { AnyEnvelope, CaseAssigned, CaseView, CreateCaseRequest, EventOf } from '@duban/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Category } from '../domain/category';
@@ -171,9 +172,10 @@ export class CaseRepository {
       timeline,
     };
     if (row.duplicate_of) {
-      // A linked report follows the open case it repeats: its status, unit, deadline and steps.
+      // A linked report follows the open case it repeats: its status, unit, deadline and steps —
+      // unless that case was made more confidential than the report since.
       const original = await this.caseRow(row.duplicate_of);
-      if (original) {
+      if (original && CONFIDENTIALITY.indexOf(original.confidentiality) <= CONFIDENTIALITY.indexOf(row.confidentiality)) {
         Object.assign(view, {
           status: original.status,
           unitId: original.unit_id,
@@ -199,20 +201,21 @@ export class CaseRepository {
    */
   async duplicateCandidates(
     tx: EntityManager,
-    q: { category: string; windowHours: number; box?: { minLat: number; maxLat: number; minLon: number; maxLon: number } },
+    q: { category: string; windowHours: number; box?: { minLat: number; maxLat: number; minLon: number; maxLon: number }; levels: string[] },
   ): Promise<Candidate[]> {
+    // Only cases the new report may follow: no more confidential than it, nor than its filer's clearance ($3).
     const open = `c.duplicate_of IS NULL AND c.category = $1 AND c.received_at > now() - make_interval(hours => $2)
-                  AND v.status NOT IN ('resolved', 'closed')`;
+                  AND c.confidentiality = ANY($3::text[]) AND v.status NOT IN ('resolved', 'closed')`;
     const columns = `c.id, c.category, c.lat, c.lon, c.title || ' ' || c.description AS text, c.received_at AS "receivedAt"`;
     const from = 'FROM cases c JOIN case_views v ON v.case_id = c.id';
     if (!q.box) {
-      return tx.query(`SELECT ${columns} ${from} WHERE ${open} ORDER BY c.received_at DESC LIMIT 100`, [q.category, q.windowHours]);
+      return tx.query(`SELECT ${columns} ${from} WHERE ${open} ORDER BY c.received_at DESC LIMIT 100`, [q.category, q.windowHours, q.levels]);
     }
     return tx.query(
-      `(SELECT ${columns} ${from} WHERE ${open} AND c.lat BETWEEN $3 AND $4 AND c.lon BETWEEN $5 AND $6 LIMIT 200)
+      `(SELECT ${columns} ${from} WHERE ${open} AND c.lat BETWEEN $4 AND $5 AND c.lon BETWEEN $6 AND $7 LIMIT 200)
        UNION ALL
        (SELECT ${columns} ${from} WHERE ${open} AND c.lat IS NULL ORDER BY c.received_at DESC LIMIT 20)`,
-      [q.category, q.windowHours, q.box.minLat, q.box.maxLat, q.box.minLon, q.box.maxLon],
+      [q.category, q.windowHours, q.levels, q.box.minLat, q.box.maxLat, q.box.minLon, q.box.maxLon],
     );
   }
 

@@ -88,10 +88,13 @@ export class Notifier {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** The case's level, from the copy kept with withCaseConfidentiality (public when unknown: cases before levels). */
+  /**
+   * The case's level, from the copy kept with withCaseConfidentiality. Unknown (an event that
+   * overtook the case's own on another topic) counts as internal: details wait rather than leak.
+   */
   private async levelOf(tx: EntityManager, caseId: string): Promise<Confidentiality> {
     const [row]: { level: string }[] = await tx.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
-    return isConfidentiality(row?.level) ? row.level : 'public';
+    return isConfidentiality(row?.level) ? row.level : 'internal';
   }
 
   async onEvent(tx: EntityManager, event: AnyEnvelope): Promise<number> {
