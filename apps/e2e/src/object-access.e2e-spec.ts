@@ -70,6 +70,37 @@ async function probe(caseId: string, people: (readonly [string, string])[]): Pro
   return answers;
 }
 
+/**
+ * Nothing any of these people sent was accepted, in any service that owns a case operation: each
+ * service's audit trail since `since` holds their requests (refusals are audited too) and none
+ * below 400. Stronger than comparing one view: effects that would surface later are excluded too.
+ */
+async function noneAccepted(people: string[], since: string): Promise<void> {
+  const supervisor = await tokenFor('supervisor1');
+  const services = ['intake', 'dispatch', 'collaboration', 'assessment'];
+  for (const actor of people) {
+    // Entries are written within a second of each request: read until two readings agree.
+    let previous = -1;
+    const entries = await eventually(
+      async () => {
+        const lists = await Promise.all(
+          services.map(async (service) => {
+            const r = await api(`/api/v1/audit/${service}?actor=${actor}&from=${encodeURIComponent(since)}`, { token: supervisor });
+            return (r.body.entries as { status: number; method: string; path: string }[]).map((e) => ({ ...e, service }));
+          }),
+        );
+        const all = lists.flat();
+        const settled = all.length > 0 && all.length === previous;
+        previous = all.length;
+        return settled ? all : undefined;
+      },
+      30_000,
+      1_200,
+    );
+    expect([actor, entries.filter((e) => e.status < 400).map((e) => `${e.service}: ${e.method} ${e.path} ${e.status}`)]).toEqual([actor, []]);
+  }
+}
+
 /** What a change would show: status, unit, assignee and the length of the timeline. */
 async function state(caseId: string, token: string) {
   const c = (await api(`/api/v1/cases/${caseId}`, { token })).body;
@@ -100,15 +131,18 @@ describe('every endpoint that takes a case id, from people who must not reach th
   it('refuses another unit and a reporter who is not the owner, with no side effect', async () => {
     const [operator, supervisor, citizen] = await Promise.all(['operator1', 'supervisor1', 'citizen1'].map((u) => tokenFor(u)));
     const { caseId, unitId } = await fileCase(operator, supervisor);
-    const outsider = await tokenFor(unitId === 'parks' ? 'handler-water-a' : 'handler-parks-a');
+    const outsiderName = unitId === 'parks' ? 'handler-water-a' : 'handler-parks-a';
+    const outsider = await tokenFor(outsiderName);
     const before = await state(caseId, supervisor);
 
+    const since = new Date().toISOString();
     const answers = await probe(caseId, [
       ['other unit', outsider],
       ['not the reporter', citizen],
     ]);
     expect(answers.filter((a) => !/: (403|404)$/.test(a))).toEqual([]);
     expect(await state(caseId, supervisor)).toEqual(before);
+    await noneAccepted([outsiderName, 'citizen1'], since);
   });
 
   it('refuses a person of the responsible unit below the case\'s confidentiality, with no side effect, and lets a cleared one in', async () => {
@@ -121,9 +155,11 @@ describe('every endpoint that takes a case id, from people who must not reach th
     // Dispatch never gives it to a person who could not open it: it waits in the unit's queue.
     expect(before.assignee).toBeNull();
 
+    const since = new Date().toISOString();
     const answers = await probe(caseId, [['lower clearance, same unit', handler]]);
     expect(answers.filter((a) => !/: (403|404)$/.test(a))).toEqual([]);
     expect(await state(caseId, supervisor)).toEqual(before);
+    await noneAccepted([`handler-${unitId}-a`], since);
 
     // The unit head (secret) reaches the case, its workspace and its clock; the handler's lists leave it out.
     for (const path of [`/api/v1/cases/${caseId}`, `/api/v1/workspaces/${caseId}`, `/api/v1/clocks/${caseId}`, `/api/v1/assignments/${caseId}`]) {

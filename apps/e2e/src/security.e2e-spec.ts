@@ -1,5 +1,6 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
 
@@ -10,6 +11,30 @@ const parts = (token: string) => token.split('.');
 const claims = (token: string) => JSON.parse(Buffer.from(parts(token)[1], 'base64url').toString()) as Record<string, unknown>;
 
 /** Forged and broken tokens at the gateway and at a service directly (docs/security.md: API2 Broken Authentication). */
+/**
+ * A POST of a large body with node:http: the server answers 413 as soon as the declared length is
+ * over its limit and may close the connection while the body is still being sent (fetch then fails).
+ */
+function postLarge(url: string, token: string, body: Buffer, type: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': body.length } }, (res) => {
+      answered = true;
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (error) => setTimeout(() => (answered ? undefined : reject(error)), 500));
+    req.end(body);
+  });
+}
+
+/** An access token straight from Keycloak's token endpoint of an issuer. */
+async function keycloakToken(issuer: string, form: Record<string, string>): Promise<string> {
+  const r = await fetch(`${issuer}/protocol/openid-connect/token`, { method: 'POST', body: new URLSearchParams(form) });
+  expect(r.status).toBe(200);
+  return ((await r.json()) as { access_token: string }).access_token;
+}
+
 describe('tokens that must not get in', () => {
   it('refuses alg none, a tampered payload, a foreign signature, a missing token — at the gateway and at the service, with nothing written', async () => {
     const real = await tokenFor('handler-water-a');
@@ -23,6 +48,9 @@ describe('tokens that must not get in', () => {
       'foreign key with the same kid': await new SignJWT(elevated).setProtectedHeader({ alg: 'RS256', kid }).sign(privateKey),
       'HS256 with the public key id': `${b64({ alg: 'HS256', kid })}.${b64(elevated)}.${Buffer.from('x').toString('base64url')}`,
       'expired (exp rewritten)': `${header}.${b64({ ...claims(real), exp: 1 })}.${parts(real)[2]}`,
+      // Genuine Keycloak tokens, validly signed, but not for us: another realm (wrong issuer), another audience.
+      'wrong issuer (a token of the master realm)': await keycloakToken(`${new URL(stack.oidcIssuer).origin}/realms/master`, { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: 'admin' }),
+      'wrong audience (a service account of this realm)': await keycloakToken(stack.oidcIssuer, { grant_type: 'client_credentials', client_id: 'duban-directory', client_secret: 'duban-directory-dev-secret' }),
     };
     const body = { title: 'Forged', description: distinct('must never be stored'), category: 'water.leak' };
     for (const [what, token] of Object.entries(forged)) {
@@ -59,16 +87,19 @@ describe('tokens that must not get in', () => {
     }
   });
 
-  it('limits requests per user with 429 and Retry-After, carries a request id, and answers CORS only for configured origins (a second gateway with low limits)', async () => {
+  it('limits requests per user and per client with 429 and Retry-After (forged tokens too), carries a request id, and answers CORS only for configured origins (a second gateway with low limits)', async () => {
     // The built gateway as its own process, on another port, with low limits.
     const gateway = spawn(process.execPath, [resolve(__dirname, '../../gateway/dist/main.js')], {
-      env: { ...process.env, OIDC_ISSUER_URL: stack.oidcIssuer, OIDC_AUDIENCE: 'duban-api', HTTP_PORT: '18091', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_CLIENT_PER_MINUTE: '1000', CORS_ORIGINS: 'https://console.minghu.test', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true' },
+      env: { ...process.env, OIDC_ISSUER_URL: stack.oidcIssuer, OIDC_AUDIENCE: 'duban-api', HTTP_PORT: '18091', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_CLIENT_PER_MINUTE: '14', CORS_ORIGINS: 'https://console.minghu.test', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true' },
       stdio: 'ignore',
     });
     await eventually(async () => ((await fetch('http://127.0.0.1:18091/health/ready').catch(() => undefined))?.status === 200 ? true : undefined), 30_000);
     try {
       const base = 'http://127.0.0.1:18091';
-      const [handler, other] = await Promise.all(['handler-water-a', 'handler-parks-a'].map((u) => tokenFor(u)));
+      const [handler, other, third, fourth] = await Promise.all(['handler-water-a', 'handler-parks-a', 'handler-housing-a', 'handler-transport-a'].map((u) => tokenFor(u)));
+      // The limits count in fixed one-minute windows: start well inside one, so the counts below are exact.
+      const left = 60_000 - (Date.now() % 60_000);
+      if (left < 15_000) await new Promise((r) => setTimeout(r, left + 200));
       const get = (token: string, headers: Record<string, string> = {}) => fetch(`${base}/api/v1/notifications`, { headers: { authorization: `Bearer ${token}`, ...headers } });
       const first = await get(handler, { 'x-request-id': 'e2e-request-0001' });
       expect([first.status, first.headers.get('x-request-id')]).toEqual([200, 'e2e-request-0001']);
@@ -82,6 +113,20 @@ describe('tokens that must not get in', () => {
       expect(limited.headers.get('content-type')).toContain('application/problem+json');
       expect((await get(other)).status).toBe(200); // another user is not held back
 
+      // Per client (all four share the CLI's OAuth client): 5 + 1 taken so far; 14 a minute in all.
+      const thirds: number[] = [];
+      for (let i = 0; i < 5; i++) thirds.push((await get(third)).status);
+      const fourths: number[] = [];
+      for (let i = 0; i < 4; i++) fourths.push((await get(fourth)).status);
+      expect([thirds, fourths]).toEqual([[200, 200, 200, 200, 200], [200, 200, 200, 429]]);
+      const byClient = await get(fourth);
+      expect([byClient.status, ((await byClient.json()) as { detail: string }).detail]).toEqual([429, expect.stringContaining('This client made too many requests')]);
+      // Forged tokens count against their client too (here, the address): 14 refused with 401, then 429.
+      const forged = `${handler.slice(0, -4)}AAAA`;
+      const floods: number[] = [];
+      for (let i = 0; i < 15; i++) floods.push((await get(forged)).status);
+      expect(floods).toEqual([...Array(14).fill(401), 429]);
+
       const preflight = await fetch(`${base}/api/v1/cases`, { method: 'OPTIONS', headers: { origin: 'https://console.minghu.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://console.minghu.test');
@@ -91,6 +136,33 @@ describe('tokens that must not get in', () => {
     } finally {
       gateway.kill('SIGTERM');
     }
+  });
+
+  it('refuses oversized bodies at the gateway and at the service, oversized files, and oversized fields by name, storing nothing', async () => {
+    const started = new Date().toISOString();
+    const operator = await tokenFor('operator1');
+    const post = (url: string, body: string | Buffer, type = 'application/json') =>
+      fetch(url, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': type }, body });
+    const padded = (bytes: number) => JSON.stringify({ title: 'Big', description: 'x'.repeat(bytes), category: 'water.leak' });
+    // The gateway's MAX_BODY_BYTES (1 MiB) and a service's own (64 KiB), each answered 413 problem+json.
+    for (const [url, bytes] of [[`${stack.gatewayUrl}/api/v1/cases`, 1_048_577], ['http://127.0.0.1:8081/api/v1/cases', 65_537]] as const) {
+      const r = await post(url, padded(bytes));
+      expect([url, r.status, r.headers.get('content-type')?.split(';')[0]]).toEqual([url, 413, 'application/problem+json']);
+    }
+    // An attachment above ATTACHMENT_MAX_BYTES (10 MiB).
+    const file = Buffer.alloc(10_485_761, 0x41);
+    expect(await postLarge(`${stack.gatewayUrl}/api/v1/workspaces/00000000-0000-4000-8000-000000000000/attachments?name=big.txt`, operator, file, 'application/octet-stream')).toBe(413);
+    // A field beyond its schema's length: 400 naming it.
+    const longField = await api('/api/v1/cases', { method: 'POST', token: operator, body: { title: 'T'.repeat(201), description: distinct('Too long a title'), category: 'water.leak', channel: 'hotline', caller: { name: 'Li' } } });
+    expect([longField.status, longField.body.errors?.[0]?.field]).toEqual([400, 'title']);
+    // None of them was filed: intake's audit trail since the test began holds the refusal, and no 201.
+    const supervisor = await tokenFor('supervisor1');
+    const entries = await eventually(async () => {
+      const r = await api(`/api/v1/audit/intake?actor=operator1&from=${encodeURIComponent(started)}`, { token: supervisor });
+      const mine = r.body.entries as { status: number; path: string }[];
+      return mine.some((e) => e.status === 400 && e.path === '/api/v1/cases') ? mine : undefined;
+    });
+    expect(entries.filter((e) => e.path === '/api/v1/cases' && e.status < 400)).toEqual([]);
   });
 
   it('describes the whole public API in one OpenAPI 3.1 document with a docs page', async () => {
@@ -108,6 +180,26 @@ describe('tokens that must not get in', () => {
     const services = new Set(Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((o) => o.tags)));
     expect([...services].sort()).toEqual(['assessment', 'collaboration', 'dispatch', 'escalation', 'intake', 'notification']);
     expect(Object.keys(doc.paths).every((p) => p.startsWith('/api/v1/') || p.startsWith('/open311/'))).toBe(true);
+    // Mass assignment (OWASP API3): every JSON request body of the whole API is closed — an unknown field is refused.
+    type Node = { type?: string; properties?: Record<string, Node>; additionalProperties?: unknown; items?: Node; anyOf?: Node[] };
+    const open: string[] = [];
+    const walk = (n: Node | undefined, at: string) => {
+      if (!n) return;
+      if (n.type === 'object' && n.properties && n.additionalProperties !== false) open.push(at);
+      for (const [k, v] of Object.entries(n.properties ?? {})) walk(v, `${at}.${k}`);
+      walk(n.items, `${at}[]`);
+      (n.anyOf ?? []).forEach((v, i) => walk(v, `${at}|${i}`));
+    };
+    let bodies = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const schema = op.requestBody?.content['application/json']?.schema as Node | undefined;
+        if (schema) bodies += 1;
+        walk(schema, `${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(bodies).toBeGreaterThanOrEqual(40);
+    expect(open).toEqual([]);
     const page = await fetch(`${stack.gatewayUrl}/docs`);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<code>/api/v1/cases</code>');

@@ -10,18 +10,20 @@ describe('JwtVerifier', () => {
   let issuer: string;
   let privateKey: KeyLike;
   let otherKey: KeyLike;
+  /** The key set the issuer publishes now (a rotation adds a key). */
+  const published: object[] = [];
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
     privateKey = pair.privateKey;
     otherKey = (await generateKeyPair('RS256')).privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    published.push({ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' });
     server = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
       if (req.url === '/realms/t/.well-known/openid-configuration') {
         res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/certs` }));
       } else if (req.url === '/realms/t/certs') {
-        res.end(JSON.stringify({ keys: [jwk] }));
+        res.end(JSON.stringify({ keys: published }));
       } else {
         res.statusCode = 404;
         res.end('{}');
@@ -33,9 +35,9 @@ describe('JwtVerifier', () => {
 
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  const sign = (claims: Record<string, unknown>, key = privateKey, opts: { iss?: string; aud?: string; exp?: string } = {}) =>
+  const sign = (claims: Record<string, unknown>, key = privateKey, opts: { iss?: string; aud?: string; exp?: string; kid?: string } = {}) =>
     new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? 'k1' })
       .setIssuer(opts.iss ?? issuer)
       .setAudience(opts.aud ?? 'duban-api')
       .setSubject('user-1')
@@ -71,6 +73,23 @@ describe('JwtVerifier', () => {
       await sign({}, privateKey, { exp: '-10m' }),
     ]) {
       await expect(verifier.verify(`Bearer ${token}`)).rejects.toBeInstanceOf(InvalidToken);
+    }
+  });
+
+  it('follows a key rotation: a token signed with a newly published key is accepted after one refetch of the key set', async () => {
+    const verifier = new JwtVerifier({ issuer, audience: 'duban-api', jwksCooldownMs: 0 });
+    await expect(verifier.verify(`Bearer ${await sign({})}`)).resolves.toMatchObject({ subject: 'user-1' });
+    const next = await generateKeyPair('RS256');
+    const rotated = await sign({}, next.privateKey, { kid: 'k2' });
+    // Not yet published: refused.
+    await expect(verifier.verify(`Bearer ${rotated}`)).rejects.toBeInstanceOf(InvalidToken);
+    published.push({ ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' });
+    try {
+      await expect(verifier.verify(`Bearer ${rotated}`)).resolves.toMatchObject({ subject: 'user-1' });
+      // A token claiming the new key id but signed with another key stays refused.
+      await expect(verifier.verify(`Bearer ${await sign({}, otherKey, { kid: 'k2' })}`)).rejects.toBeInstanceOf(InvalidToken);
+    } finally {
+      published.pop();
     }
   });
 

@@ -8,6 +8,8 @@ export interface JwtVerifierOptions {
   audience: string;
   /** Fetch the discovery document from here instead of {issuer}/.well-known (issuer behind another host name). */
   discoveryUrl?: string;
+  /** Shortest time between two fetches of the key set when a token names an unknown key id (key rotation); 30 s. */
+  jwksCooldownMs?: number;
   clockToleranceSeconds?: number;
 }
 
@@ -98,7 +100,7 @@ export class JwtVerifier {
     if (document.issuer !== this.options.issuer || !document.jwks_uri) {
       throw new IssuerUnavailable(`OIDC discovery at ${url} names issuer ${document.issuer}, expected ${this.options.issuer}`);
     }
-    this.keys = createRemoteJWKSet(new URL(document.jwks_uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    this.keys = createRemoteJWKSet(new URL(document.jwks_uri), { timeoutDuration: 5000, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
     return this.keys;
   }
 }

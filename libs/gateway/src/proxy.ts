@@ -65,6 +65,9 @@ export function createProxy(options: ProxyOptions) {
         }
         if (principal.clientId) clientKey = `client:${principal.clientId}`;
       } catch (error) {
+        // Refused tokens count against the client's limit too: a flood of forged tokens gets 429 like any other.
+        const flood = options.limits?.client.take(clientKey);
+        if (flood && !flood.ok) return tooMany(request, reply, flood.retryAfterSeconds, 'This client');
         return fail(request, reply, problemFor(error));
       }
     } else {

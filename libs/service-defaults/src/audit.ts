@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { Observable, tap } from 'rxjs';
 import { PollingLoop } from '@duban/messaging';
 import type { DataSource } from 'typeorm';
-import { BearerAuthGuard, CurrentPrincipal } from './http';
+import { BearerAuthGuard, CurrentPrincipal, problemFor } from './http';
 import { csvText } from './csv';
-import { HttpProblem, Problems } from './problem';
+import { Problems } from './problem';
 import { ServiceRuntime } from './runtime';
 
 export interface AuditEntry {
@@ -213,7 +213,8 @@ export class AuditInterceptor implements NestInterceptor {
     return next.handle().pipe(
       tap({
         next: () => record(context.switchToHttp().getResponse<FastifyReply>().statusCode ?? 200),
-        error: (error: unknown) => record(error instanceof HttpProblem ? error.status : 500),
+        // The status the caller is answered (the same mapping as the exception filter: a validation or body-size error is 400 / 413).
+        error: (error: unknown) => record(problemFor(error).status),
       }),
     );
   }

@@ -77,4 +77,12 @@ describe('keeping the unit directory and the groups in step', () => {
     const outside = planSync(units, [group('city', city), group('district', facts(null, 'District', 'district')), group('sub', sub)]);
     expect(outside.actions).toEqual([{ kind: 'update-group', unitId: 'district', groupId: 'g-district', facts: district, move: true }]);
   });
+
+  it('takes no names from a group that carries none (a realm imported again from its file), and gives them back', () => {
+    const bare = { groupId: 'g-water', unitId: 'water', parentUnitId: 'city', nameZh: null, nameEn: null, kind: null };
+    expect(planSync([unit('water', water)], [bare]).actions).toEqual([{ kind: 'update-group', unitId: 'water', groupId: 'g-water', facts: water, move: false }]);
+    // A group added in Keycloak with a unit code for a name and nothing else: named after its code.
+    const added = planSync([unit('water', water)], [group('water', water), { groupId: 'g-lab', unitId: 'water-lab', parentUnitId: 'water', nameZh: null, nameEn: null, kind: null }]);
+    expect(added.actions).toEqual([{ kind: 'pull', unitId: 'water-lab', facts: { parentUnitId: 'water', nameZh: 'water-lab', nameEn: 'water-lab', kind: 'office' }, create: true }]);
+  });
 });

@@ -20,10 +20,17 @@ export interface DirectoryUnit extends UnitFacts {
   synced: UnitFacts | null;
 }
 
-/** A group of the identity provider that stands for a unit. */
-export interface DirectoryGroup extends UnitFacts {
+/**
+ * A group of the identity provider that stands for a unit. Names and kind are null when the group
+ * does not carry them (a realm imported without them): the group then has no say on them.
+ */
+export interface DirectoryGroup {
   groupId: string;
   unitId: string;
+  parentUnitId: string | null;
+  nameZh: string | null;
+  nameEn: string | null;
+  kind: string | null;
 }
 
 export type SyncAction =
@@ -89,9 +96,11 @@ export function planSync(units: DirectoryUnit[], allGroups: DirectoryGroup[]): S
       actions.push({ kind: 'create-group', unitId: u.unitId, facts: mine });
       continue;
     }
-    const theirs = factsOf(g);
+    const theirs: UnitFacts = { parentUnitId: g.parentUnitId, nameZh: g.nameZh ?? mine.nameZh, nameEn: g.nameEn ?? mine.nameEn, kind: g.kind ?? mine.kind };
     if (sameFacts(mine, theirs)) {
-      if (!sameFacts(u.synced, mine)) actions.push({ kind: 'agreed', unitId: u.unitId, facts: mine });
+      // A group that lost its names and kind (a realm imported again from its file) gets them back.
+      if (g.nameZh === null || g.nameEn === null || g.kind === null) actions.push({ kind: 'update-group', unitId: u.unitId, groupId: g.groupId, facts: mine, move: false });
+      else if (!sameFacts(u.synced, mine)) actions.push({ kind: 'agreed', unitId: u.unitId, facts: mine });
       continue;
     }
     const changedHere = !sameFacts(u.synced, mine);
@@ -112,7 +121,7 @@ export function planSync(units: DirectoryUnit[], allGroups: DirectoryGroup[]): S
       skipped.push(`${g.unitId}: its parent group is no unit`);
       continue;
     }
-    actions.push({ kind: 'pull', unitId: g.unitId, facts: factsOf(g), create: true });
+    actions.push({ kind: 'pull', unitId: g.unitId, facts: { parentUnitId: g.parentUnitId, nameZh: g.nameZh ?? g.unitId, nameEn: g.nameEn ?? g.unitId, kind: g.kind ?? 'office' }, create: true });
     known.add(g.unitId);
     parentOf.set(g.unitId, g.parentUnitId);
   }

@@ -48,9 +48,10 @@ export class KeycloakGroups {
             groupId: g.id,
             unitId,
             parentUnitId,
-            nameZh: g.attributes?.name_zh?.[0] ?? g.name ?? unitId,
-            nameEn: g.attributes?.name_en?.[0] ?? g.name ?? unitId,
-            kind: g.attributes?.kind?.[0] ?? 'bureau',
+            // A group without these attributes has no say on them (a realm imported from its file carries only unit_id).
+            nameZh: g.attributes?.name_zh?.[0] ?? (attributeUnit ? null : (g.name ?? null)),
+            nameEn: g.attributes?.name_en?.[0] ?? (attributeUnit ? null : (g.name ?? null)),
+            kind: g.attributes?.kind?.[0] ?? null,
           });
         }
         if (g.id && (g.subGroupCount ?? 1) > 0) await visit(await this.children(kc, g.id), unitId ?? null);
