@@ -237,7 +237,7 @@ describe('a restricted case and people of lower clearance', () => {
 });
 
 describe('the unit tree', () => {
-  it('lets the head of a unit above the responsible one act on its cases, and no other head; the audit trail names their own unit', async () => {
+  it('lets the head of a unit above the responsible one see and act on its cases, and no other head; the audit trail names their own unit', async () => {
     const [operator, supervisor, districtHead, otherDistrictHead, subdistrictHandler] = await Promise.all(
       ['operator1', 'supervisor1', 'head-hudong', 'head-huxi', 'handler-hudong-wanghu-a'].map((u) => tokenFor(u)),
     );
@@ -250,6 +250,13 @@ describe('the unit tree', () => {
       Promise.all([`/api/v1/cases/${caseId}`, `/api/v1/assignments/${caseId}`, `/api/v1/workspaces/${caseId}`, `/api/v1/clocks/${caseId}`].map(async (p) => (await api(p, { token })).status));
     expect(await reach(districtHead)).toEqual([200, 200, 200, 200]);
     expect(await reach(otherDistrictHead)).toEqual([404, 404, 404, 404]);
+    // Their lists hold the subdistrict's case too: the workspaces and the early-warning board.
+    const lists = async (token: string) => ({
+      workspaces: (await api('/api/v1/workspaces', { token })).body.workspaces.some((w: { caseId: string }) => w.caseId === caseId),
+      risk: (await api('/api/v1/risk?limit=1000', { token })).body.cases.some((c: { caseId: string }) => c.caseId === caseId),
+    });
+    expect(await lists(districtHead)).toEqual({ workspaces: true, risk: true });
+    expect(await lists(otherDistrictHead)).toEqual({ workspaces: false, risk: false });
     // The district head signs for it as the head of the subdistrict would; the head of another district cannot.
     expect([403, 404]).toContain((await api(`/api/v1/workspaces/${caseId}/sign-for`, { method: 'POST', token: otherDistrictHead })).status);
     const signed = await api(`/api/v1/workspaces/${caseId}/sign-for`, { method: 'POST', token: districtHead });

@@ -114,7 +114,7 @@ export const collaborationService: DomainServiceDefinition = {
                 }),
               ]);
             },
-          }),
+          }, { received: false }),
         },
       ],
     };

@@ -75,7 +75,7 @@ export const notificationService: DomainServiceDefinition = {
         {
           // Intake's topic for the cases' confidentiality only (messages about restricted cases carry no details outside).
           topics: [topicOf('intake'), topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('assessment')],
-          handlers: withCaseConfidentiality(Object.fromEntries(NOTIFIABLE.map((type) => [type, handle]))),
+          handlers: withCaseConfidentiality(Object.fromEntries(NOTIFIABLE.map((type) => [type, handle])), { received: false }),
         },
       ],
     };

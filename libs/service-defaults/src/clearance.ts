@@ -62,15 +62,23 @@ async function recordFiledLevel(tx: Tx, caseId: string, level: Confidentiality |
  * level record it first, in the same transaction, then run the service's own handler if it has one.
  * Subscribe the consumer to intake's and dispatch's topics.
  */
-export function withCaseConfidentiality(handlers: Record<string, EventHandler>): Record<string, EventHandler> {
+export function withCaseConfidentiality(handlers: Record<string, EventHandler>, options: { received?: boolean } = {}): Record<string, EventHandler> {
   const then = (type: string): EventHandler => handlers[type] ?? (async () => undefined);
+  // A service that holds no case before it is assigned (notification) takes the level from case.assigned
+  // and leaves case.received unhandled: the consumer skips it without a transaction.
+  const received: Record<string, EventHandler> =
+    options.received === false
+      ? {}
+      : {
+          [CaseReceived.type]: async (event, tx) => {
+            const filed = event as EventOf<typeof CaseReceived>;
+            await recordFiledLevel(tx, filed.caseId, filed.data.confidentiality);
+            await then(CaseReceived.type)(event, tx);
+          },
+        };
   return {
     ...handlers,
-    [CaseReceived.type]: async (event, tx) => {
-      const received = event as EventOf<typeof CaseReceived>;
-      await recordFiledLevel(tx, received.caseId, received.data.confidentiality);
-      await then(CaseReceived.type)(event, tx);
-    },
+    ...received,
     [CaseAssigned.type]: async (event, tx) => {
       const assigned = event as EventOf<typeof CaseAssigned>;
       // The level only when none is known yet; the unit's path from the latest assignment.

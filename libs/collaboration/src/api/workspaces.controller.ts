@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AssistRequest, CosignRequest, NoteRequest, PauseRequest, ResultRequest, ResultReviewRequest, TaskForceRequest } from '@duban/contracts';
 import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime, clearedCases } from '@duban/service-defaults';
-import { Principal } from '@duban/auth';
+import { hasRole, Principal } from '@duban/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mediaType } from '../domain/attachments';
 import { Handling } from '../application/handling';
@@ -27,10 +27,14 @@ export class WorkspacesController {
   async mine(@CurrentPrincipal() principal: Principal, @Query('state') state: string | undefined) {
     const params: unknown[] = [principal.unitId, state ?? null];
     const cleared = clearedCases(principal, 'workspaces.case_id', params);
+    // A unit head sees the workspaces of the units below theirs too (the path each case's copy keeps).
+    const mine = hasRole(principal, 'unit-head')
+      ? '(workspaces.unit_id = $1 OR EXISTS (SELECT 1 FROM case_confidentiality p WHERE p.case_id = workspaces.case_id AND $1 = ANY (p.unit_path)))'
+      : 'workspaces.unit_id = $1';
     const workspaces = principal.unitId
       ? await this.runtime.dataSource.query(
           `SELECT id, case_id AS "caseId", unit_id AS "unitId", handler, state, tier, opened_at AS "openedAt", signed_at AS "signedAt", paused_at AS "pausedAt"
-             FROM workspaces WHERE unit_id = $1 AND ($2::text IS NULL OR state = $2) AND ${cleared} ORDER BY opened_at DESC LIMIT 100`,
+             FROM workspaces WHERE ${mine} AND ($2::text IS NULL OR state = $2) AND ${cleared} ORDER BY opened_at DESC LIMIT 100`,
           params,
         )
       : [];

@@ -172,20 +172,6 @@ export class Dispatcher {
     return unit;
   }
 
-  /** The unit and its ancestors, root first: the heads of these units reach the case (docs/security.md). */
-  private async pathOf(tx: EntityManager, unitId: string): Promise<string[]> {
-    const units = await this.repository.units(tx);
-    const path: string[] = [];
-    for (let at: string | null | undefined = unitId; at && !path.includes(at) && path.length < 20; at = units.get(at)?.parentId) path.unshift(at);
-    return path;
-  }
-
-  /** The case's confidentiality, from the copy every case-holding service keeps (docs/security.md). */
-  private async levelOf(tx: EntityManager, caseId: string): Promise<Confidentiality> {
-    const [row]: { level: string }[] = await tx.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
-    return isConfidentiality(row?.level) ? row.level : 'public';
-  }
-
   /** The case's active assignment, locked; 404 for people who may not see it. */
   private async current(tx: EntityManager, caseId: string, principal: Principal) {
     const dispatchCase = await this.repository.caseForUpdate(tx, caseId);
@@ -203,18 +189,23 @@ export class Dispatcher {
   ): Promise<void> {
     const assignmentId = randomUUID();
     setSpanAttributes({ [Attr.caseId]: c.caseId, [Attr.unitId]: decision.unit.id });
+    // Dispatch's own copy of who reaches the case (the other services take it from case.assigned), and the case's level.
+    const { units, posts } = await this.repository.routingReference();
+    const unitPath = pathOf(units, decision.unit.id);
+    const [touched]: [{ level: string }[], number] = await tx.query(
+      'UPDATE case_confidentiality SET unit_path = $2, assigned_at = now() WHERE case_id = $1 RETURNING level',
+      [c.caseId, unitPath],
+    );
+    const level: Confidentiality = isConfidentiality(touched[0]?.level) ? touched[0].level : 'public';
     // Never to a person who could not open the case: above their clearance it waits in the unit's queue.
-    const level = await this.levelOf(tx, c.caseId);
-    if (decision.assignee) {
-      const clearance = await this.repository.clearanceOf(tx, decision.unit.id, decision.assignee);
+    if (decision.assignee && level !== 'public') {
+      const post = posts.find((p) => p.unitId === decision.unit.id && p.username === decision.assignee);
+      const clearance = post?.clearance ?? (await this.repository.clearanceOf(tx, decision.unit.id, decision.assignee));
       if (!clears(clearance, level)) {
         decision = { ...decision, assignee: null, reason: `${decision.reason}; ${decision.assignee} is not cleared for ${level} cases, unit queue` };
       }
     }
     await this.repository.insertAssignment(tx, { id: assignmentId, caseId: c.caseId, category: c.category, tier: c.tier, decision, by: context.by });
-    // Dispatch's own copy of who reaches the case (the other services take it from case.assigned).
-    const unitPath = await this.pathOf(tx, decision.unit.id);
-    await tx.query('UPDATE case_confidentiality SET unit_path = $2, assigned_at = now() WHERE case_id = $1', [c.caseId, unitPath]);
     await enqueue(tx, this.runtime.topic, [
       ...(context.before ?? []),
       newEvent(CaseAssigned, {
@@ -238,4 +229,11 @@ export class Dispatcher {
       }),
     ]);
   }
+}
+
+/** The unit and its ancestors, root first: the heads of these units reach the case (docs/security.md). */
+function pathOf(units: ReadonlyMap<string, Unit>, unitId: string): string[] {
+  const path: string[] = [];
+  for (let at: string | null | undefined = unitId; at && !path.includes(at) && path.length < 20; at = units.get(at)?.parentId) path.unshift(at);
+  return path;
 }

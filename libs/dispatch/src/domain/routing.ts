@@ -1,3 +1,4 @@
+import type { Confidentiality } from '@duban/auth';
 import { Area, contains } from './geo';
 
 export interface Unit {
@@ -35,6 +36,8 @@ export interface Post {
   unitId: string;
   username: string;
   post: 'A' | 'B' | 'head';
+  /** public / internal / secret: a case above it is never given to this person. */
+  clearance?: Confidentiality;
 }
 
 /** What dispatch knows about people when it chooses one. */

@@ -101,8 +101,8 @@ export class DispatchRepository {
 
   async posts(db: Db, unitIds?: string[]): Promise<Post[]> {
     return unitIds
-      ? db.query('SELECT unit_id AS "unitId", username, post FROM unit_posts WHERE unit_id = ANY($1)', [unitIds])
-      : db.query('SELECT unit_id AS "unitId", username, post FROM unit_posts');
+      ? db.query('SELECT unit_id AS "unitId", username, post, clearance FROM unit_posts WHERE unit_id = ANY($1)', [unitIds])
+      : db.query('SELECT unit_id AS "unitId", username, post, clearance FROM unit_posts');
   }
 
   // --- jurisdictions ---------------------------------------------------------------------------

@@ -26,7 +26,9 @@ export class RiskController {
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw Problems.field('limit', 'a whole number from 1 to 1000');
     const unit = this.unitFor(principal, unitId);
     const hidden = await casesAbove(this.runtime.dataSource, principal);
-    const cases = await this.risk.board({ unitId: unit, flagged: flagged === 'true', limit: n, hidden });
+    // A unit head sees the units below theirs too.
+    const subtree = !hasRole(principal, ...OVERSIGHT) && hasRole(principal, 'unit-head');
+    const cases = await this.risk.board({ unitId: unit, subtree, flagged: flagged === 'true', limit: n, hidden });
     return { cases };
   }
 

@@ -64,11 +64,11 @@ export class RiskBoard {
 
   /** Open cases with a limit, highest risk first; `unitId` narrows to one unit, `flagged` to the flagged ones. */
   /** `hidden`: cases the reader is not cleared for (left out before the limit). */
-  async board(filter: { unitId?: string | null; flagged?: boolean; limit?: number; hidden?: ReadonlySet<string> } = {}): Promise<RiskRow[]> {
+  async board(filter: { unitId?: string | null; subtree?: boolean; flagged?: boolean; limit?: number; hidden?: ReadonlySet<string> } = {}): Promise<RiskRow[]> {
     const now = this.now().getTime();
     const { ledger } = await this.ledger(now);
     // Which cases are open is read now (the ledger's history and load may be up to a TTL old).
-    const open = await this.read(this.dataSource, now, { openIn: filter.unitId ?? null });
+    const open = await this.read(this.dataSource, now, { openIn: filter.unitId ?? null, subtree: filter.subtree });
     const scored = open
       .filter((r) => r.closed_at === null && r.due_at !== null && !filter.hidden?.has(r.case_id))
       .map((r) => this.score(ledger, r, now))
@@ -123,11 +123,15 @@ export class RiskBoard {
   }
 
   /** The cases of the ledger: open ones and those taken on within the history window; the limit is the latest result-stage clock's. */
-  private read(db: DataSource | EntityManager, now: number, only: { caseId?: string; openIn?: string | null } = {}): Promise<LedgerRow[]> {
+  private read(db: DataSource | EntityManager, now: number, only: { caseId?: string; openIn?: string | null; subtree?: boolean } = {}): Promise<LedgerRow[]> {
+    // A unit's cases; with `subtree`, also those of the units below it (the path each case's copy keeps).
+    const inUnit = only.subtree
+      ? '($1::text IS NULL OR r.unit_id = $1 OR EXISTS (SELECT 1 FROM case_confidentiality cc WHERE cc.case_id = r.case_id AND $1 = ANY (cc.unit_path)))'
+      : '($1::text IS NULL OR r.unit_id = $1)';
     const where = only.caseId
       ? { sql: 'r.case_id = $1::uuid', param: only.caseId as unknown }
       : 'openIn' in only
-        ? { sql: 'r.closed_at IS NULL AND ($1::text IS NULL OR r.unit_id = $1)', param: only.openIn as unknown }
+        ? { sql: `r.closed_at IS NULL AND ${inUnit}`, param: only.openIn as unknown }
         : { sql: '(r.closed_at IS NULL OR r.opened_at > $1)', param: new Date(now - this.options.historyDays * DAY) as unknown };
     return db.query(
       `SELECT r.case_id, r.category, r.channel, r.unit_id, r.opened_at, r.closed_at, d.due_at

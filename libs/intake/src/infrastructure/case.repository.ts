@@ -126,6 +126,7 @@ export class CaseRepository {
          unit_name = CASE WHEN $3 THEN $5 ELSE unit_name END,
          assignee = CASE WHEN $3 THEN $6 ELSE assignee END,
          deadline = COALESCE($7, deadline),
+         unit_path = COALESCE($8::text[], unit_path),
          updated_at = now()
        WHERE case_id = $1`,
       [
@@ -136,12 +137,10 @@ export class CaseRepository {
         change.unitName ?? null,
         change.assignee ?? null,
         change.deadline ?? null,
+        // The responsible unit's path, for the heads above it (docs/security.md).
+        event.type === CaseAssigned.type ? ((event as EventOf<typeof CaseAssigned>).data.unitPath ?? [(event as EventOf<typeof CaseAssigned>).data.unitId]) : null,
       ],
     );
-    if (event.type === CaseAssigned.type) {
-      const assigned = event as EventOf<typeof CaseAssigned>;
-      await tx.query('UPDATE case_views SET unit_path = $2 WHERE case_id = $1', [event.caseId, assigned.data.unitPath ?? [assigned.data.unitId]]);
-    }
     await tx.query(
       `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
