@@ -70,7 +70,9 @@ export class UnitDirectorySync extends PollingLoop {
       if (!locked) return undefined;
       // Administrators' changes wait for the run (and the run for them): the tree changes one writer at a time.
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('dispatch:unit-tree'))`);
-      const rows: UnitRow[] = await tx.query('SELECT id, name_zh, name_en, parent_id, kind, synced FROM units FOR UPDATE');
+      // No row locks while Keycloak is asked: the advisory lock above keeps other tree writers out, and
+      // assignments (which only share-lock the unit they name) go on meanwhile.
+      const rows: UnitRow[] = await tx.query('SELECT id, name_zh, name_en, parent_id, kind, synced FROM units');
       const units: DirectoryUnit[] = rows.map((r) => ({ unitId: r.id, nameZh: r.name_zh, nameEn: r.name_en, parentUnitId: r.parent_id, kind: r.kind, synced: r.synced }));
       const groups = await this.groups.list();
       const groupIdOf = new Map(groups.map((g) => [g.unitId, g.groupId]));

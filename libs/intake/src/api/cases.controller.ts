@@ -134,12 +134,13 @@ export class CasesController {
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [id, current.category, category.code, current.tier, tier, body.reason, principal.username],
       );
-      await tx.query(
-        `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
-         VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`,
-        [event.id, id, event.type, event.occurredAt,
-          `Reclassified by ${principal.username} from ${current.category} (${current.tier}) to ${category.code} (${tier}): ${body.reason}`],
-      );
+      await this.cases.noteStep(tx, {
+        eventId: event.id,
+        caseId: id,
+        type: event.type,
+        occurredAt: event.occurredAt,
+        summary: `Reclassified by ${principal.username} from ${current.category} (${current.tier}) to ${category.code} (${tier}): ${body.reason}`,
+      });
       await enqueue(tx, this.runtime.topic, [event]);
     });
     this.runtime.relay.wake();
@@ -188,9 +189,9 @@ export class CasesController {
         `UPDATE case_links SET unlinked_at = now(), unlinked_by = $2, unlink_reason = $3 WHERE case_id = $1 AND unlinked_at IS NULL`,
         [id, principal.username, body.reason],
       );
-      const timeline = `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary) VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`;
-      await tx.query(timeline, [unlinked.id, id, unlinked.type, unlinked.occurredAt, `Unlinked from case ${c.duplicate_of} by ${principal.username}: ${body.reason}; handled on its own`]);
-      await tx.query(timeline, [randomUUID(), c.duplicate_of, unlinked.type, unlinked.occurredAt, `Case ${id} unlinked by ${principal.username}: ${body.reason}`]);
+      const at = { type: unlinked.type, occurredAt: unlinked.occurredAt };
+      await this.cases.noteStep(tx, { ...at, eventId: unlinked.id, caseId: id, summary: `Unlinked from case ${c.duplicate_of} by ${principal.username}: ${body.reason}; handled on its own` });
+      await this.cases.noteStep(tx, { ...at, eventId: randomUUID(), caseId: c.duplicate_of, summary: `Case ${id} unlinked by ${principal.username}: ${body.reason}` });
       await enqueue(tx, this.runtime.topic, [unlinked, received]);
     });
     this.runtime.relay.wake();
@@ -231,11 +232,13 @@ export class CasesController {
         `INSERT INTO case_confidentiality_changes (case_id, changed_at, from_level, to_level, reason, changed_by) VALUES ($1, $2, $3, $4, $5, $6)`,
         [id, event.occurredAt, current.confidentiality, body.level, body.reason, principal.username],
       );
-      await tx.query(
-        `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
-         VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`,
-        [event.id, id, event.type, event.occurredAt, `Confidentiality changed by ${principal.username} from ${current.confidentiality} to ${body.level}: ${body.reason}`],
-      );
+      await this.cases.noteStep(tx, {
+        eventId: event.id,
+        caseId: id,
+        type: event.type,
+        occurredAt: event.occurredAt,
+        summary: `Confidentiality changed by ${principal.username} from ${current.confidentiality} to ${body.level}: ${body.reason}`,
+      });
       await enqueue(tx, this.runtime.topic, [event]);
     });
     this.runtime.relay.wake();

@@ -107,9 +107,8 @@ export class CaseIntake {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duplicates:${category.code}:${cell}`]);
         // Text matches reach TEXT_RADIUS_FACTOR radii, place matches one: one range scan covers both.
         const box = point && this.duplicates.radiusMeters > 0 ? boundingBox(point, TEXT_RADIUS_FACTOR * this.duplicates.radiusMeters) : undefined;
-        const level = body.confidentiality ?? 'public';
-        const ceiling = clears(f.clearance ?? 'public', level) ? level : (f.clearance ?? 'public');
-        const levels = CONFIDENTIALITY.filter((l) => clears(ceiling, l));
+        // The originals it may follow: no more confidential than the report and than its filer's clearance.
+        const levels = CONFIDENTIALITY.filter((l) => clears(body.confidentiality ?? 'public', l) && clears(f.clearance ?? 'public', l));
         const candidates = await this.cases.duplicateCandidates(tx, { category: category.code, windowHours: this.duplicates.windowHours, box, levels });
         match = findOriginal({ category: category.code, point, text: `${body.title} ${body.description}` }, candidates, this.duplicates);
       }
@@ -161,10 +160,7 @@ export class CaseIntake {
         `INSERT INTO case_links (id, case_id, original_id, reason, distance_meters, similarity) VALUES ($1, $2, $3, $4, $5, $6)`,
         [randomUUID(), id, match.originalId, match.reason, match.distanceMeters ?? null, match.similarity ?? null],
       );
-      await tx.query(
-        `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary) VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`,
-        [linked.id, match.originalId, linked.type, receivedAt, `Reported again as case ${id} via ${channel} (${why}); linked here`],
-      );
+      await this.cases.noteStep(tx, { eventId: linked.id, caseId: match.originalId, type: linked.type, occurredAt: receivedAt, summary: `Reported again as case ${id} via ${channel} (${why}); linked here` });
       await enqueue(tx, this.runtime.topic, [linked]);
       return 'linked';
     });

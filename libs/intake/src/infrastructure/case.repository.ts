@@ -1,4 +1,4 @@
-import { CONFIDENTIALITY } from '@duban/auth';
+import { clears } from '@duban/auth';
 import { AnyEnvelope, CaseAssigned, CaseView, CreateCaseRequest, EventOf } from '@duban/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Category } from '../domain/category';
@@ -107,6 +107,14 @@ export class CaseRepository {
     return row ? { level: row.confidentiality, unitPath: row.unit_path ?? [] } : null;
   }
 
+  /** One of intake's own steps in a case's timeline (reclassified, unlinked, a level changed, a report linked). */
+  async noteStep(tx: EntityManager, step: { eventId: string; caseId: string; type: string; occurredAt: Date | string; summary: string }): Promise<void> {
+    await tx.query(
+      `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary) VALUES ($1, $2, $3, 'intake', $4, NULL, $5)`,
+      [step.eventId, step.caseId, step.type, step.occurredAt, step.summary],
+    );
+  }
+
   /** Applies another service's event to the case view and appends it to the timeline. */
   async project(tx: EntityManager, event: AnyEnvelope): Promise<void> {
     const [current] = await tx.query('SELECT status FROM case_views WHERE case_id = $1 FOR UPDATE', [event.caseId]);
@@ -174,7 +182,7 @@ export class CaseRepository {
       // A linked report follows the open case it repeats: its status, unit, deadline and steps —
       // unless that case was made more confidential than the report since.
       const original = await this.caseRow(row.duplicate_of);
-      if (original && CONFIDENTIALITY.indexOf(original.confidentiality) <= CONFIDENTIALITY.indexOf(row.confidentiality)) {
+      if (original && clears(row.confidentiality, original.confidentiality)) {
         Object.assign(view, {
           status: original.status,
           unitId: original.unit_id,
