@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Static, Type } from '@sinclair/typebox';
-import { BusTables1763900000050, PostgresBus } from '@duban/messaging';
+import { BUS_MIGRATIONS, PostgresBus } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { exitOnSignals, loadConfig, runDomainService, DomainServiceDefinition } from '@duban/service-defaults';
 import { createLogger } from '@duban/telemetry';
@@ -155,7 +155,7 @@ ${replay ? `  Live cases   Boston 311 traffic replayed at ${config.DEMO_REPLAY_S
 /** Everything on top of PostgreSQL: the bus, the issuer, the six services and the gateway (each registers how to stop it). */
 async function compose(config: Static<typeof StandaloneConfig>, logger: ReturnType<typeof createLogger>, postgres: EmbeddedPostgres, started: (() => Promise<unknown>)[]) {
 
-  const busDataSource = createDataSource({ url: postgres.url('duban_bus'), applicationName: 'duban-bus', migrations: [BusTables1763900000050], poolSize: 20 });
+  const busDataSource = createDataSource({ url: postgres.url('duban_bus'), applicationName: 'duban-bus', migrations: BUS_MIGRATIONS, poolSize: 20 });
   await busDataSource.initialize();
   started.push(() => busDataSource.destroy());
   await migrate(busDataSource);

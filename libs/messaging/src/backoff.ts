@@ -11,8 +11,14 @@ export function sleep(ms: number): Promise<void> {
 /** The pause of a background loop, which `wake()` cuts short (new work arrived, or the loop stops). */
 export class WakeableSleep {
   private wakeUp?: () => void;
+  /** A wake that came while the loop was busy: its next sleep returns at once, so the work is not left for a whole pause. */
+  private pending = false;
 
   sleep(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -25,7 +31,8 @@ export class WakeableSleep {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.pending = true;
   }
 }
 

@@ -1,9 +1,11 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { Context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AnyEnvelope, assertValid, dlqTopicOf, eventDefinition, ValidationFailed } from '@duban/contracts';
 import { isTransientDatabaseError } from '@duban/persistence';
+import { Attr } from '@duban/telemetry';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { backoffDelay, sleep } from './backoff';
+import { enqueuedIn } from './outbox';
 import { IncomingMessage, MessageTransport } from './port';
 
 export type EventHandler = (event: AnyEnvelope, tx: EntityManager) => Promise<void>;
@@ -20,10 +22,12 @@ export interface IdempotentConsumerOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Called after a transaction committed, e.g. to wake the outbox relay. */
+  /** Most events applied in one transaction (a larger delivery is split). */
+  maxBatchSize?: number;
+  /** Called after a transaction that wrote outbox rows committed, e.g. to wake the outbox relay. */
   afterCommit?: () => void;
-  /** Told the outcome of every message, e.g. to count it in a metric. */
-  observe?: (outcome: keyof ConsumerStats) => void;
+  /** Told the outcome of messages, e.g. to count them in a metric. */
+  observe?: (outcome: keyof ConsumerStats, count: number) => void;
 }
 
 /** The message cannot be processed, whatever the number of attempts. */
@@ -36,27 +40,42 @@ export interface ConsumerStats {
   skipped: number;
   deadLettered: number;
   retries: number;
+  /** Transactions that applied events (one per batch; a batch that failed is applied one event at a time). */
+  transactions: number;
 }
+
+interface Parsed {
+  message: IncomingMessage;
+  event: AnyEnvelope;
+  handler: EventHandler;
+}
+
+const tracer = trace.getTracer('duban-messaging');
 
 /**
  * Applies each event at most once per consumer group: the event id is recorded
  * in `processed_events` in the same transaction as the handler's effect (and
- * any outbox rows it writes). Failing handlers are retried with backoff, then
- * the message is dead-lettered and consumption goes on. An unreachable
- * database is not the message's fault: it is retried until the database is
- * back (or the consumer stops), never dead-lettered.
+ * any outbox rows it writes). A delivery of several messages is applied in one
+ * transaction — one processed-events insert for all of them, then each
+ * handler in order. If a handler of the batch fails, the batch is rolled back
+ * and applied again one event at a time, so only the failing event is retried
+ * with backoff and finally dead-lettered while consumption goes on. An
+ * unreachable database is not the message's fault: it is retried until the
+ * database is back (or the consumer stops), never dead-lettered.
  */
 export class IdempotentConsumer {
-  readonly stats: ConsumerStats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  readonly stats: ConsumerStats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0, transactions: 0 };
   private stopping = false;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxBatchSize: number;
 
   constructor(private readonly options: IdempotentConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.baseDelayMs = options.baseDelayMs ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 5_000;
+    this.maxBatchSize = options.maxBatchSize ?? 200;
   }
 
   get dlqTopic(): string {
@@ -69,6 +88,7 @@ export class IdempotentConsumer {
       groupId: this.options.groupId,
       topics: this.options.topics,
       handle: (m) => this.handle(m),
+      handleBatch: (m) => this.handleBatch(m),
     });
   }
 
@@ -90,46 +110,34 @@ export class IdempotentConsumer {
   }
 
   async handle(message: IncomingMessage): Promise<void> {
-    let event: AnyEnvelope;
-    try {
-      event = this.parse(message);
-    } catch (error) {
-      await this.deadLetter(message, error, 1);
-      return;
-    }
-    const handler = this.options.handlers[event.type];
-    if (!handler) {
-      this.count('skipped');
-      return;
-    }
-    // Kafka's instrumentation already runs this inside the consumer span; a transport
-    // without one (the PostgreSQL bus) continues the trace from the message headers.
-    const traced = trace.getSpan(context.active()) ? context.active() : propagation.extract(context.active(), message.headers);
-    for (let attempt = 1; ; attempt += 1) {
+    await this.handleBatch([message]);
+  }
+
+  /** Handles messages in delivery order (each key's order as published); resolves once every one is applied, skipped or dead-lettered. */
+  async handleBatch(messages: IncomingMessage[]): Promise<void> {
+    const parsed: Parsed[] = [];
+    for (const message of messages) {
+      let event: AnyEnvelope;
       try {
-        await context.with(traced, () => this.apply(event, handler));
-        return;
+        event = this.parse(message);
       } catch (error) {
-        if (this.stopping) throw error;
-        const transient = isTransientDatabaseError(error);
-        if (!transient && attempt >= this.maxAttempts) {
-          await this.deadLetter(message, error, attempt);
-          return;
-        }
-        this.count('retries');
-        const delay = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs);
-        this.options.logger.warn(
-          { err: error, eventId: event.id, eventType: event.type, attempt, transient, retryInMs: delay },
-          'event handler failed; retrying',
-        );
-        await sleep(delay);
+        // Dropping a poison message out of the sequence changes nothing for the others: it never applies.
+        await this.deadLetter(message, error, 1);
+        continue;
       }
+      const handler = this.options.handlers[event.type] as EventHandler | undefined;
+      if (handler) parsed.push({ message, event, handler });
+      else this.count('skipped');
+    }
+    for (let i = 0; i < parsed.length; i += this.maxBatchSize) {
+      await this.applyBatch(parsed.slice(i, i + this.maxBatchSize));
     }
   }
 
-  private count(outcome: keyof ConsumerStats): void {
-    this.stats[outcome] += 1;
-    this.options.observe?.(outcome);
+  private count(outcome: keyof ConsumerStats, n = 1): void {
+    if (n === 0) return;
+    this.stats[outcome] += n;
+    this.options.observe?.(outcome, n);
   }
 
   private parse(message: IncomingMessage): AnyEnvelope {
@@ -155,23 +163,135 @@ export class IdempotentConsumer {
     }
   }
 
-  private async apply(event: AnyEnvelope, handler: EventHandler): Promise<void> {
-    const applied = await this.options.dataSource.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
-        `INSERT INTO processed_events (consumer_group, event_id, event_type) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.options.groupId, event.id, event.type],
-      );
-      if (inserted.length === 0) return false;
-      await handler(event, tx);
-      return true;
-    });
-    if (applied) {
-      this.count('applied');
-      this.options.afterCommit?.();
-    } else {
-      this.count('duplicates');
+  /**
+   * The batch in one transaction. While the database is unreachable (or a deadlock chose this
+   * transaction) the batch is retried as a whole. When a handler fails, the events before it
+   * are applied again together, the failing one is retried alone (the batch was its first
+   * attempt) and dead-lettered after the last, and the events after it go on as a batch.
+   */
+  private async applyBatch(batch: Parsed[]): Promise<void> {
+    let rest = batch;
+    for (let attempt = 1; rest.length > 0; ) {
+      const progress = { failedAt: -1 };
+      try {
+        await this.transaction(rest, progress);
+        return;
+      } catch (error) {
+        if (this.stopping) throw error;
+        if (isTransientDatabaseError(error)) {
+          this.count('retries');
+          const delay = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs);
+          this.options.logger.warn({ err: error, events: rest.length, attempt, transient: true, retryInMs: delay }, 'event batch failed; retrying');
+          await sleep(delay);
+          attempt += 1;
+          continue;
+        }
+        const k = progress.failedAt;
+        if (k < 0) {
+          // Not a handler's failure (the batch's own statement): each event on its own.
+          for (const one of rest) await this.applyAlone(one);
+          return;
+        }
+        if (k > 0) await this.applyBatch(rest.slice(0, k));
+        await this.applyAlone(rest[k], error);
+        rest = rest.slice(k + 1);
+        attempt = 1;
+      }
     }
+  }
+
+  /** One event in its own transaction, retried with backoff; `failedInBatch` is the error of its first attempt, made in a batch. */
+  private async applyAlone(one: Parsed, failedInBatch?: unknown): Promise<void> {
+    const attemptOnce = async (): Promise<unknown> => {
+      try {
+        await this.transaction([one], { failedAt: -1 });
+        return undefined;
+      } catch (error) {
+        if (this.stopping) throw error;
+        return error ?? new Error('event handler failed');
+      }
+    };
+    let error = failedInBatch ?? (await attemptOnce());
+    for (let attempt = 1; error !== undefined; attempt += 1) {
+      const transient = isTransientDatabaseError(error);
+      if (!transient && attempt >= this.maxAttempts) {
+        await this.deadLetter(one.message, error, attempt);
+        return;
+      }
+      this.count('retries');
+      const delay = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs);
+      this.options.logger.warn(
+        { err: error, eventId: one.event.id, eventType: one.event.type, attempt, transient, retryInMs: delay },
+        'event handler failed; retrying',
+      );
+      await sleep(delay);
+      error = await attemptOnce();
+    }
+  }
+
+  /** One transaction: the batch's event ids recorded at once, then the handler of each new one, in order. */
+  private async transaction(batch: Parsed[], progress: { failedAt: number }): Promise<void> {
+    let fresh = 0;
+    let enqueued = false;
+    await this.options.dataSource.transaction(async (tx) => {
+      const types = new Map(batch.map((p) => [p.event.id, p.event.type]));
+      const inserted: { event_id: string }[] = await tx.query(
+        `INSERT INTO processed_events (consumer_group, event_id, event_type)
+         SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.options.groupId, [...types.keys()], [...types.values()]],
+      );
+      const toApply = new Set(inserted.map((r) => r.event_id));
+      fresh = 0;
+      for (const [i, one] of batch.entries()) {
+        // A second copy of an event inside one batch is a duplicate like any other.
+        if (!toApply.delete(one.event.id)) continue;
+        progress.failedAt = i;
+        await this.traced(one, () => one.handler(one.event, tx));
+        fresh += 1;
+      }
+      progress.failedAt = -1;
+      enqueued = enqueuedIn(tx);
+    });
+    this.count('transactions');
+    this.count('applied', fresh);
+    this.count('duplicates', batch.length - fresh);
+    if (enqueued) this.options.afterCommit?.();
+  }
+
+  /**
+   * Runs a handler in a consumer span that continues the trace the event was published in
+   * (its W3C context travels in the message headers), so a case's trace spans every service.
+   */
+  private traced(one: Parsed, run: () => Promise<void>): Promise<void> {
+    const parent: Context = propagation.extract(ROOT_CONTEXT, one.message.headers);
+    return tracer.startActiveSpan(
+      `process ${one.event.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': one.message.topic,
+          'messaging.consumer.group.name': this.options.groupId,
+          'messaging.message.id': one.event.id,
+          [Attr.eventType]: one.event.type,
+          [Attr.caseId]: one.event.caseId,
+        },
+      },
+      parent,
+      async (span) => {
+        try {
+          await run();
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   private async deadLetter(message: IncomingMessage, error: unknown, attempts: number): Promise<void> {

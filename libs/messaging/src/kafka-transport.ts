@@ -13,6 +13,8 @@ export interface KafkaTransportOptions {
   replicationFactor?: number;
   /** How many partitions one consumer works on at once (each still in order). */
   partitionsConsumedConcurrently?: number;
+  /** Most messages handed to a subscription at once (one transaction in the idempotent consumer). */
+  maxBatchSize?: number;
 }
 
 function headerValues(headers: IHeaders | undefined): Record<string, string> {
@@ -109,15 +111,33 @@ export class KafkaTransport implements MessageTransport {
     await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachMessage: async ({ topic, partition, message }) => {
-        await subscription.handle({
-          topic,
-          partition,
+      // Offsets are resolved only up to what was handled: a batch cut short by a stop or a
+      // rebalance is delivered again from its first unhandled message.
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const messages = batch.messages.map((message) => ({
+          topic: batch.topic,
+          partition: batch.partition,
           offset: message.offset,
           key: message.key?.toString() ?? '',
           value: message.value?.toString() ?? '',
           headers: headerValues(message.headers),
-        });
+        }));
+        const chunk = this.options.maxBatchSize ?? 200;
+        for (let i = 0; i < messages.length; i += chunk) {
+          if (!isRunning() || isStale()) return;
+          const slice = messages.slice(i, i + chunk);
+          if (subscription.handleBatch) {
+            await subscription.handleBatch(slice);
+            resolveOffset(slice[slice.length - 1].offset);
+          } else {
+            for (const message of slice) {
+              await subscription.handle(message);
+              resolveOffset(message.offset);
+            }
+          }
+          await heartbeat();
+        }
       },
     });
   }

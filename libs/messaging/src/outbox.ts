@@ -1,9 +1,18 @@
-import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AnyEnvelope } from '@duban/contracts';
+import { Attr } from '@duban/telemetry';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { backoffDelay, WakeableSleep } from './backoff';
 import { MessageTransport, OutgoingMessage } from './port';
+
+const enqueuing = new WeakSet<EntityManager>();
+const tracer = trace.getTracer('duban-messaging');
+
+/** Whether this transaction wrote outbox rows (only then is the relay worth waking after its commit). */
+export function enqueuedIn(tx: EntityManager): boolean {
+  return enqueuing.has(tx);
+}
 
 /**
  * Writes events into the outbox inside the caller's transaction, together
@@ -12,6 +21,7 @@ import { MessageTransport, OutgoingMessage } from './port';
  */
 export async function enqueue(tx: EntityManager, topic: string, events: AnyEnvelope[]): Promise<void> {
   if (events.length === 0) return;
+  enqueuing.add(tx);
   const headers: Record<string, string> = {};
   propagation.inject(context.active(), headers);
   const values: unknown[] = [];
@@ -151,33 +161,37 @@ export class OutboxRelay {
   }
 
   /**
-   * One case's events go out one after another, in order; different cases in
-   * parallel. Each message is sent inside the trace context it was written in,
-   * so the Kafka producer span joins the case's trace.
+   * One publish per topic for the whole batch, in outbox order (so each case's events keep
+   * their order on its partition). Each message gets a producer span, child of the trace
+   * context its row was written in, and carries that span's context, so the consumers
+   * continue the case's trace.
    */
   private async publishRows(rows: OutboxRow[]): Promise<void> {
-    const chains = new Map<string, OutboxRow[]>();
+    const byTopic = new Map<string, OutgoingMessage[]>();
     for (const row of rows) {
-      const chainKey = `${row.topic}\u0000${row.message_key}`;
-      const chain = chains.get(chainKey) ?? [];
-      chain.push(row);
-      chains.set(chainKey, chain);
+      const parent = propagation.extract(ROOT_CONTEXT, row.headers);
+      const span = tracer.startSpan(
+        `publish ${row.topic}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': row.topic,
+            'messaging.message.id': row.event_id,
+            [Attr.eventType]: row.event_type,
+            [Attr.caseId]: row.message_key,
+          },
+        },
+        parent,
+      );
+      const headers: Record<string, string> = { ...row.headers, 'event-id': row.event_id, 'event-type': row.event_type };
+      propagation.inject(trace.setSpan(parent, span), headers);
+      span.end();
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({ key: row.message_key, value: JSON.stringify(row.payload), headers });
+      byTopic.set(row.topic, messages);
     }
-    await Promise.all(
-      [...chains.values()].map(async (chain) => {
-        for (const row of chain) {
-          const parent = propagation.extract(ROOT_CONTEXT, row.headers);
-          const message: OutgoingMessage = {
-            key: row.message_key,
-            value: JSON.stringify(row.payload),
-            // The stored trace context travels too: the Kafka instrumentation replaces it with its
-            // producer span; the PostgreSQL bus carries it as it is.
-            headers: { ...row.headers, 'event-id': row.event_id, 'event-type': row.event_type },
-          };
-          await context.with(parent, () => this.options.transport.publish(row.topic, [message]));
-        }
-      }),
-    );
+    await Promise.all([...byTopic].map(([topic, messages]) => this.options.transport.publish(topic, messages)));
   }
 }
-

@@ -19,6 +19,14 @@ export interface Subscription {
    * A rejection means "not handled": the transport delivers the message again.
    */
   handle(message: IncomingMessage): Promise<void>;
+  /**
+   * Optional: handles several messages together, in delivery order, each key's
+   * messages in the order they were published (the idempotent consumer
+   * applies them in one transaction). Resolves when
+   * every one is handled; a rejection means none is acknowledged and the
+   * transport delivers them again. Transports call it when it is given.
+   */
+  handleBatch?(messages: IncomingMessage[]): Promise<void>;
 }
 
 /**

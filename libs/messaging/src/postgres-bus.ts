@@ -42,6 +42,22 @@ export class BusTables1763900000050 implements MigrationInterface {
   }
 }
 
+/** Reading a topic in publication order (one reader per group and topic, across its partitions). */
+export class BusTopicOrder1763900000051 implements MigrationInterface {
+  name = 'BusTopicOrder1763900000051';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('CREATE INDEX bus_messages_topic_seq ON bus_messages (topic, seq)');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP INDEX bus_messages_topic_seq');
+  }
+}
+
+/** Every migration of the bus's database, in order. */
+export const BUS_MIGRATIONS = [BusTables1763900000050, BusTopicOrder1763900000051];
+
 export interface PostgresBusOptions {
   dataSource: DataSource;
   logger: Logger;
@@ -52,6 +68,7 @@ export interface PostgresBusOptions {
 
 interface Row {
   seq: string;
+  partition: number;
   message_key: string;
   value: string;
   headers: Record<string, string>;
@@ -111,13 +128,11 @@ export class PostgresBus implements MessageTransport {
 
   async subscribe(subscription: Subscription): Promise<void> {
     for (const topic of subscription.topics) {
-      for (let partition = 0; partition < this.partitions; partition += 1) {
-        await this.options.dataSource.query(
-          `INSERT INTO bus_offsets (group_id, topic, partition) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-          [subscription.groupId, topic, partition],
-        );
-        this.loops.push(this.consume(subscription, topic, partition));
-      }
+      await this.options.dataSource.query(
+        `INSERT INTO bus_offsets (group_id, topic, partition) SELECT $1, $2, p FROM generate_series(0, $3 - 1) AS p ON CONFLICT DO NOTHING`,
+        [subscription.groupId, topic, this.partitions],
+      );
+      this.loops.push(this.consume(subscription, topic));
     }
   }
 
@@ -150,44 +165,72 @@ export class PostgresBus implements MessageTransport {
     await this.stopConsuming();
   }
 
-  private async consume(subscription: Subscription, topic: string, partition: number): Promise<void> {
+  /**
+   * One reader per group and topic: it reads the topic in publication order (which keeps every
+   * key's order), hands what it read to the subscription as one batch and then records the
+   * offset once. The offsets are kept per partition (as Kafka's are) and read once at start: one
+   * process consumes a group at a time; a message at or below its partition's offset was handled.
+   */
+  private async consume(subscription: Subscription, topic: string): Promise<void> {
     const { dataSource, logger } = this.options;
+    let done: Map<number, bigint> | undefined;
     let failures = 0;
     while (!this.stopping) {
       try {
-        const [offset] = await dataSource.query(
-          'SELECT last_seq FROM bus_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3',
-          [subscription.groupId, topic, partition],
-        );
+        done ??= await this.offsets(subscription.groupId, topic);
+        const from = [...done.values()].reduce((a, b) => (a < b ? a : b));
         const rows: Row[] = await dataSource.query(
-          `SELECT seq, message_key, value, headers FROM bus_messages
-            WHERE topic = $1 AND partition = $2 AND seq > $3 ORDER BY seq LIMIT $4`,
-          [topic, partition, offset.last_seq, this.batchSize],
+          `SELECT seq, partition, message_key, value, headers FROM bus_messages
+            WHERE topic = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+          [topic, from.toString(), this.batchSize],
         );
-        for (const row of rows) {
+        const fresh = rows.filter((r) => BigInt(r.seq) > (done!.get(r.partition) ?? 0n));
+        const messages = fresh.map((row): IncomingMessage => ({
+          topic,
+          partition: row.partition,
+          offset: row.seq,
+          key: row.message_key,
+          value: row.value,
+          headers: row.headers,
+        }));
+        if (subscription.handleBatch && messages.length > 0) {
           if (this.stopping) return;
-          const message: IncomingMessage = {
-            topic,
-            partition,
-            offset: row.seq,
-            key: row.message_key,
-            value: row.value,
-            headers: row.headers,
-          };
-          await subscription.handle(message);
-          await dataSource.query(
-            'UPDATE bus_offsets SET last_seq = $4 WHERE group_id = $1 AND topic = $2 AND partition = $3',
-            [subscription.groupId, topic, partition, row.seq],
-          );
+          await subscription.handleBatch(messages);
+        } else {
+          for (const message of messages) {
+            if (this.stopping) return;
+            await subscription.handle(message);
+            await this.acknowledge(subscription.groupId, topic, done, BigInt(message.offset), message.partition);
+          }
         }
+        if (rows.length > 0) await this.acknowledge(subscription.groupId, topic, done, BigInt(rows[rows.length - 1].seq));
         failures = 0;
         if (rows.length < this.batchSize) await this.nextPublish(topic);
       } catch (error) {
-        // Not acknowledged: the same message is delivered again after a pause, as Kafka would.
+        // Not acknowledged: the same messages are delivered again after a pause, as Kafka would.
         failures += 1;
-        logger.warn({ err: error, topic, partition, group: subscription.groupId }, 'delivery failed; redelivering');
+        logger.warn({ err: error, topic, group: subscription.groupId }, 'delivery failed; redelivering');
         await sleep(backoffDelay(failures, 200, 5000));
       }
+    }
+  }
+
+  private async offsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    const rows: { partition: number; last_seq: string }[] = await this.options.dataSource.query(
+      'SELECT partition, last_seq FROM bus_offsets WHERE group_id = $1 AND topic = $2',
+      [groupId, topic],
+    );
+    return new Map(rows.map((r) => [r.partition, BigInt(r.last_seq)]));
+  }
+
+  /** Everything up to `seq` handled: of one partition, or (no partition) of every partition of the topic. */
+  private async acknowledge(groupId: string, topic: string, done: Map<number, bigint>, seq: bigint, partition?: number): Promise<void> {
+    await this.options.dataSource.query(
+      `UPDATE bus_offsets SET last_seq = greatest(last_seq, $3) WHERE group_id = $1 AND topic = $2 AND ($4::int IS NULL OR partition = $4)`,
+      [groupId, topic, seq.toString(), partition ?? null],
+    );
+    for (const p of partition === undefined ? done.keys() : [partition]) {
+      if ((done.get(p) ?? 0n) < seq) done.set(p, seq);
     }
   }
 

@@ -142,5 +142,48 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM effects WHERE case_id = $1', [caseId]);
       expect(n).toBe(2);
     });
+    it('with the idempotent consumer: applies a backlog in batches, each event once, and isolates the one that fails', async () => {
+      const topic = `contract.batch.${run}`;
+      const caseIds = Array.from({ length: 8 }, () => randomUUID());
+      const events = Array.from({ length: 120 }, (_, i) => caseReceived(caseIds[i % caseIds.length]));
+      const failing = events[57];
+      await transport.ensureTopics([topic]);
+      // The backlog is there before the group starts: deliveries of many messages at once.
+      await transport.publish(topic, events.map((e) => ({ key: e.caseId, value: JSON.stringify(e), headers: {} })));
+      const order: string[] = [];
+      const consumer = new IdempotentConsumer({
+        groupId: `duban-contract-batch-${run}`,
+        topics: [topic],
+        dataSource,
+        transport,
+        logger: quietLogger,
+        maxAttempts: 2,
+        baseDelayMs: 10,
+        handlers: {
+          [CaseReceived.type]: async (e, tx) => {
+            if (e.id === failing.id) throw new Error('cannot handle');
+            await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
+            order.push(e.id);
+          },
+        },
+      });
+      await consumer.start();
+      await eventually(async () => (consumer.stats.applied === 119 && consumer.stats.deadLettered === 1 ? true : undefined));
+      const rows: { event_id: string; n: number }[] = await dataSource.query(
+        'SELECT event_id, count(*)::int AS n FROM effects WHERE case_id = ANY($1::uuid[]) GROUP BY event_id',
+        [caseIds],
+      );
+      expect(rows).toHaveLength(119);
+      expect(rows.every((r) => r.n === 1)).toBe(true);
+      expect(rows.some((r) => r.event_id === failing.id)).toBe(false);
+      // Each case's events were applied in the order they were published.
+      for (const caseId of caseIds) {
+        const published = events.filter((e) => e.caseId === caseId && e.id !== failing.id).map((e) => e.id);
+        const ids = new Set(published);
+        expect(order.filter((id) => ids.has(id)).filter((id, i, all) => all.indexOf(id) === i)).toEqual(published);
+      }
+      // Far fewer transactions than events: the backlog went in batches.
+      expect(consumer.stats.transactions).toBeLessThan(consumer.stats.applied / 4);
+    });
   });
 }

@@ -93,7 +93,7 @@ export class ServiceRuntime {
         transport: this.transport,
         logger: this.logger,
         afterCommit: () => this.relay.wake(),
-        observe: (outcome) => this.metrics.eventsConsumed.inc({ group: `duban-${this.options.service}`, outcome }),
+        observe: (outcome, n) => this.metrics.eventsConsumed.inc({ group: `duban-${this.options.service}`, outcome }, n),
       });
       await consumer.start();
       this.consumers.push(consumer);

@@ -7,6 +7,8 @@ export const Attr = {
   unitId: 'duban.unit.id',
   tier: 'duban.tier',
   category: 'duban.category',
+  eventType: 'duban.event.type',
+  eventId: 'duban.event.id',
 } as const;
 
 export const Metric = {

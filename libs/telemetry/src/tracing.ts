@@ -1,7 +1,6 @@
 import { context, diag, DiagLogLevel, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -14,8 +13,12 @@ const UNTRACED_PATHS = ['/health/live', '/health/ready', '/metrics'];
 
 /**
  * Starts OpenTelemetry tracing for one service. Call it before anything
- * imports http, pg or kafkajs (see each app's main.ts). Configured by the
- * standard OTEL_* variables: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SDK_DISABLED, …
+ * imports http or pg (see each app's main.ts). Configured by the standard
+ * OTEL_* variables: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SDK_DISABLED, and the
+ * head sampler (OTEL_TRACES_SAMPLER=parentbased_traceidratio with
+ * OTEL_TRACES_SAMPLER_ARG=0.01 traces one case in a hundred; the default
+ * traces every case). The decision is taken once, at the gateway, and
+ * travels with the case through every hop.
  */
 export function startTelemetry(serviceName: string, version = '0.1.0'): void {
   if (sdk || process.env.OTEL_SDK_DISABLED === 'true') return;
@@ -30,8 +33,11 @@ export function startTelemetry(serviceName: string, version = '0.1.0'): void {
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.some((p) => req.url?.startsWith(p)),
       }),
-      new PgInstrumentation({ requireParentSpan: true }),
-      new KafkaJsInstrumentation(),
+      // A span per statement inside a traced operation; acquiring a pooled connection is no span.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+      // No kafkajs instrumentation: libs/messaging makes the producer span of each outbox row and
+      // the consumer span of each applied event itself, the same on Kafka and on the standalone
+      // bus, so one message is one span per hop even when it is sent and applied in a batch.
     ],
   });
   sdk.start();
