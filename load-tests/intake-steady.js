@@ -15,8 +15,10 @@ export const options = {
       rate: RATE,
       timeUnit: '1s',
       duration: __ENV.DURATION || '2m',
-      preAllocatedVUs: Number(__ENV.VUS || Math.max(50, Math.ceil(RATE / 4))),
-      maxVUs: Number(__ENV.VUS || Math.max(50, Math.ceil(RATE / 4))),
+      // Made up front (one started mid-run drops its iteration); enough for a second of latency
+      // at the offered rate, plus the sampled cases being followed for up to 10 s.
+      preAllocatedVUs: Number(__ENV.VUS || Math.min(3000, Math.max(100, RATE))),
+      maxVUs: Number(__ENV.VUS || Math.min(3000, Math.max(100, RATE))),
     },
   },
   thresholds: {

@@ -66,6 +66,20 @@ function cmdline(pid) {
   }
 }
 
+/** Resident memory in MiB of each named process (the soak compares the start with the end). */
+function sampleRss(named) {
+  const out = {};
+  for (const [label, pid] of Object.entries(named)) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) out[label] = Math.round(Number(m[1]) / 1024);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
 /** CPU ticks by label: named processes, plus PostgreSQL's backends labelled by their database. */
 function sampleCpu(named, postmaster) {
   const ticks = {};
@@ -288,6 +302,7 @@ async function main() {
     const child = runK6(args, platform, summaryFile, workload);
     k6pid = child.pid;
     const cpuBefore = sampleCpu(named(), postmaster);
+    const rssBefore = sampleRss(platform.processes());
     const startedAt = Date.now();
     // k6's own CPU is read just before it exits (its /proc entry goes with it).
     let cpuK6 = 0;
@@ -298,6 +313,7 @@ async function main() {
     exitCode = await new Promise((r) => child.once('exit', (code) => r(code ?? 1)));
     clearInterval(k6Sampler);
     const loadSeconds = (Date.now() - startedAt) / 1000;
+    const rssAfter = sampleRss(platform.processes());
     // The backlog after the load: outbox rows not yet published and messages not yet consumed.
     const stopAt = Date.now();
     let drained;
@@ -337,6 +353,7 @@ async function main() {
     say(`CPU ms per case: total ${perCase(totalCpu).toFixed(2)} (${cpuLine})`);
     say(`transactions per case: ${xactLine}`);
     say(`backlog at the end of the load: ${backlogAtStop.outbox} outbox rows, ${backlogAtStop.lag} messages of lag; ${drained === undefined ? 'not drained in 120 s' : `drained in ${drained.toFixed(1)} s`}`);
+    say(`memory (RSS MiB, start → end of the load): ${Object.keys(rssAfter).map((k) => `${k} ${rssBefore[k] ?? '?'} → ${rssAfter[k]}`).join(', ')}`);
     say(`k6 thresholds ${exitCode === 0 ? 'held' : 'FAILED'}`);
     if (args.record) {
       const under = args.checkout ?? REPO;

@@ -5,12 +5,14 @@
 import http from 'k6/http';
 import { check, sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
+import { SharedArray } from 'k6/data';
 
 export const GATEWAY = __ENV.GATEWAY_URL || 'http://127.0.0.1:8080';
 export const ISSUER = __ENV.OIDC_ISSUER_URL || 'http://127.0.0.1:18080/realms/duban';
 // One case in SAMPLE is followed until its view shows it assigned, clocked and notified.
 const SAMPLE = Number(__ENV.SAMPLE || 50);
-const workload = JSON.parse(open(__ENV.WORKLOAD));
+// Parsed once and shared by every VU (thousands of VUs would otherwise each hold a copy).
+const workload = { cases: new SharedArray('cases', () => JSON.parse(open(__ENV.WORKLOAD)).cases) };
 
 export const assigned = new Trend('case_assigned_ms', true);
 export const clocked = new Trend('case_clocked_ms', true);
@@ -36,13 +38,17 @@ export function tokensFor(usernames) {
   return tokens;
 }
 
-/** A real Boston case, moved up to ~2 km and given its own words, so thousands of them are not repeats of each other. */
+const WORDS = ['since', 'morning', 'again', 'outside', 'behind', 'corner', 'school', 'shop', 'neighbour', 'noticed', 'yesterday',
+  'evening', 'children', 'elderly', 'urgent', 'please', 'building', 'entrance', 'parking', 'bus', 'stop', 'market', 'bridge', 'river'];
+const said = () => Array.from({ length: 8 }, () => WORDS[Math.floor(Math.random() * WORDS.length)]).join(' ');
+
+/** A real Boston case, moved up to ~2 km and told in the caller's own words, so thousands of them are not repeats of each other. */
 function body() {
   const c = workload.cases[Math.floor(Math.random() * workload.cases.length)];
   const tag = `${__VU}-${__ITER}-${Math.random().toString(36).slice(2, 8)}`;
   return {
     title: c.title,
-    description: `${c.description} Load ${tag}.`,
+    description: `Caller ${tag}: ${said()}, ${Math.floor(Math.random() * 400) + 1} ${said()}. ${c.description}`,
     category: c.category,
     channel: 'hotline',
     caller: { name: `Caller ${tag}` },

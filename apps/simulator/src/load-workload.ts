@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   }
   const total = hours.reduce((a, b) => a + b, 0);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ source: 'boston-week.csv.gz (4–10 May 2015)', hourlyShare: hours.map((h) => h / total), cases }));
+  writeFileSync(out, JSON.stringify({ source: 'boston-week.csv.gz (4–10 May 2015)', cases }));
+  // The arrival curve on its own: small enough for every k6 VU to read at start.
+  writeFileSync(out.replace(/\.json$/, '.hours.json'), JSON.stringify(hours.map((h) => h / total)));
   process.stdout.write(`${cases.length} cases with a place, ${total} arrivals over 24 hours → ${out}\n`);
 }
 
