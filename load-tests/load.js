@@ -123,7 +123,9 @@ async function startStandalone(args, limits) {
   const ports = { HTTP_PORT: '28080', ISSUER_PORT: '28079', PG_PORT: '25433', SERVICE_PORT_BASE: '28181' };
   // --checkout measures another checkout's build (e.g. the commit before a change) with this harness.
   const under = args.checkout ?? REPO;
-  const child = spawn(process.execPath, [join(under, 'apps', 'standalone', 'dist', 'main.js')], {
+  // LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the platform under the load.
+  const nodeArgs = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(under, 'apps', 'standalone', 'dist', 'main.js')], {
     cwd: under,
     env: { ...process.env, ...ports, ...limits, ...args.extra, DUBAN_HOME: home, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -262,7 +264,7 @@ function runK6(args, platform, summaryFile, workload) {
   return child;
 }
 
-const ms = (v) => (v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
+const ms = (v) => (v === undefined ? 'none in 10 s' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
 
 function appendRecord(mode, row) {
   const file = join(REPO, 'docs', 'benchmarks.md');
@@ -335,7 +337,8 @@ async function main() {
     const accepted = await casesSince(platform, since);
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
     const post = summary.metrics['http_req_duration{name:create-case}'] ?? {};
-    const assigned = summary.metrics.case_assigned_ms ?? {};
+    // An empty trend (no followed case was assigned within its 10 s) reads as zeros in k6's summary.
+    const assigned = summary.metrics.case_assigned_ms?.max > 0 ? summary.metrics.case_assigned_ms : { med: undefined, 'p(99)': undefined };
     const perCase = (n) => (accepted > 0 ? n / accepted : 0);
     const cpu = Object.fromEntries(
       Object.keys(cpuAfter).map((k) => [k, ((cpuAfter[k] - (cpuBefore[k] ?? 0)) / CLK_TCK) * 1000]).filter(([, v]) => v > 0),
