@@ -90,3 +90,25 @@ export function fileCase(token) {
   }
   if (!seen['case.assigned']) unfinished.add(1);
 }
+
+/** The limits every filing scenario proves: no error, POST p99, POST → assigned p99, every followed case assigned, no dropped iteration. */
+export function filingThresholds(p99Ms, assignedP99Ms) {
+  return {
+    http_req_failed: ['rate<0.0001'],
+    checks: ['rate>0.9999'],
+    'http_req_duration{name:create-case}': [`p(99)<=${p99Ms}`],
+    case_assigned_ms: [`p(99)<=${assignedP99Ms}`],
+    cases_not_assigned_in_10s: ['count<1'],
+    dropped_iterations: ['count<1'],
+  };
+}
+
+/** k6 setup of the filing scenarios: tokens of the operators in PEOPLE (operator1 by default). */
+export function operatorsSetup() {
+  return { tokens: Object.values(tokensFor((__ENV.PEOPLE || 'operator1').split(','))) };
+}
+
+/** One iteration of a filing scenario: a case filed by one of the operators. */
+export function fileByAnOperator(data) {
+  fileCase(data.tokens[__VU % data.tokens.length]);
+}
