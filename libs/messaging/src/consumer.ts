@@ -242,7 +242,6 @@ export class IdempotentConsumer {
         [this.options.groupId, [...types.keys()], [...types.values()]],
       );
       const toApply = new Set(inserted.map((r) => r.event_id));
-      fresh = 0;
       for (const [i, one] of batch.entries()) {
         // A second copy of an event inside one batch is a duplicate like any other.
         if (!toApply.delete(one.event.id)) continue;

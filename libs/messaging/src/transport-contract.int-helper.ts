@@ -73,6 +73,25 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       await db.drop();
     });
 
+    /** An idempotent consumer that records each case.received in `effects` (and in `applied`), and always fails on one event. */
+    const effectsConsumer = (groupId: string, topic: string, failingId: string, applied: string[] = []) =>
+      new IdempotentConsumer({
+        groupId,
+        topics: [topic],
+        dataSource,
+        transport,
+        logger: quietLogger,
+        maxAttempts: 2,
+        baseDelayMs: 10,
+        handlers: {
+          [CaseReceived.type]: async (e, tx) => {
+            if (e.id === failingId) throw new Error('cannot handle');
+            await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
+            applied.push(e.id);
+          },
+        },
+      });
+
     it('keeps each key in order and delivers every message to every group, from the beginning', async () => {
       const topic = `contract.order.${run}`;
       await transport.ensureTopics([topic]);
@@ -119,21 +138,7 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       await transport.ensureTopics([topic]);
       await transport.publish(topic, [json(good), json(good), { key: caseId, value: '{not json', headers: {} }, json(failing), json(caseReceived(caseId))]);
 
-      const consumer = new IdempotentConsumer({
-        groupId,
-        topics: [topic],
-        dataSource,
-        transport,
-        logger: quietLogger,
-        maxAttempts: 2,
-        baseDelayMs: 10,
-        handlers: {
-          [CaseReceived.type]: async (e, tx) => {
-            if (e.id === failing.id) throw new Error('cannot handle');
-            await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
-          },
-        },
-      });
+      const consumer = effectsConsumer(groupId, topic, failing.id);
       await consumer.start();
       const dead = await collect(transport, `contract-dlq-reader-${run}`, [consumer.dlqTopic]);
       await eventually(async () => (consumer.stats.applied === 2 && dead.length === 2 ? true : undefined));
@@ -142,6 +147,7 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM effects WHERE case_id = $1', [caseId]);
       expect(n).toBe(2);
     });
+
     it('with the idempotent consumer: applies a backlog in batches, each event once, and isolates the one that fails', async () => {
       const topic = `contract.batch.${run}`;
       const caseIds = Array.from({ length: 8 }, () => randomUUID());
@@ -151,22 +157,7 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       // The backlog is there before the group starts: deliveries of many messages at once.
       await transport.publish(topic, events.map((e) => ({ key: e.caseId, value: JSON.stringify(e), headers: {} })));
       const order: string[] = [];
-      const consumer = new IdempotentConsumer({
-        groupId: `duban-contract-batch-${run}`,
-        topics: [topic],
-        dataSource,
-        transport,
-        logger: quietLogger,
-        maxAttempts: 2,
-        baseDelayMs: 10,
-        handlers: {
-          [CaseReceived.type]: async (e, tx) => {
-            if (e.id === failing.id) throw new Error('cannot handle');
-            await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
-            order.push(e.id);
-          },
-        },
-      });
+      const consumer = effectsConsumer(`duban-contract-batch-${run}`, topic, failing.id, order);
       await consumer.start();
       await eventually(async () => (consumer.stats.applied === 119 && consumer.stats.deadLettered === 1 ? true : undefined));
       const rows: { event_id: string; n: number }[] = await dataSource.query(
