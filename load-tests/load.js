@@ -161,14 +161,16 @@ async function startStandalone(args, limits) {
 
 async function startDistributed(args, limits) {
   const env = { ...process.env, ...limits, ...args.extra, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
-  const run = (script) => {
-    const r = spawnSync('bash', [join(REPO, 'deploy', 'local', script)], { cwd: REPO, env, stdio: 'inherit' });
+  const run = (script, more = {}) => {
+    const r = spawnSync('bash', [join(REPO, 'deploy', 'local', script)], { cwd: REPO, env: { ...env, ...more }, stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`${script} failed`);
   };
   run('stack-up.sh');
-  // The services start with the limits of this run (their settings come from the environment).
+  // The services start with the limits of this run (their settings come from the environment);
+  // LOAD_NODE_ARGS (e.g. --cpu-prof) goes to the services only, not to the stack's own tools.
   run('services-down.sh');
-  run('services-up.sh');
+  const nodeArgs = process.env.LOAD_NODE_ARGS ?? '';
+  run('services-up.sh', nodeArgs ? { DUBAN_NODE_ARGS: nodeArgs } : {});
   const stack = stackEnv();
   const pid = (name) => {
     const file = join(stack.DUBAN_STACK_DIR, 'pids', `${name}.pid`);

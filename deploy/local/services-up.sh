@@ -22,7 +22,9 @@ for name in "${DUBAN_SERVICES[@]}"; do
   [[ -f $log ]] && mv -f "$log" "$log.prev"
   mapfile -t vars < <(service_env "$name")
   # exec all the way down (subshell → nohup → setsid → env → node) so that $! is node's own pid.
-  (cd "$DUBAN_ROOT" && exec nohup setsid env "${vars[@]}" node "apps/$name/dist/main.js" >>"$log" 2>&1 </dev/null) &
+  # DUBAN_NODE_ARGS: extra node flags for every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (npm run load sets it from LOAD_NODE_ARGS).
+  # shellcheck disable=SC2086
+  (cd "$DUBAN_ROOT" && exec nohup setsid env "${vars[@]}" node ${DUBAN_NODE_ARGS:-} "apps/$name/dist/main.js" >>"$log" 2>&1 </dev/null) &
   pid_write "svc-$name" "$!" || { tail -n 30 "$log" >&2; die "$name: exited right after start; log: $log"; }
   started+=("$name")
 done

@@ -14,6 +14,7 @@
  */
 import { AnyEnvelope, CaseAssigned, newEvent, ResultSubmitted, SlaClockStarted, SlaLightChanged } from '@duban/contracts';
 import { withAssessmentDatabase } from './scratch-db';
+import { applyOne } from '@duban/messaging';
 import { assessmentService, kpis, onTimeRateNow, UnitDays } from '@duban/assessment';
 import { parseBostonTime } from '@duban/intake';
 import { parse } from 'csv-parse';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     const batch = 2000;
     for (let i = 0; i < stream.length; i += batch) {
       await db.transaction(async (tx) => {
-        for (const { event } of stream.slice(i, i + batch)) await handlers[event.type](event, tx);
+        for (const { event } of stream.slice(i, i + batch)) await applyOne(handlers[event.type], event, tx);
       });
       if (i % 50_000 === 0) process.stdout.write(`  ${i.toLocaleString('en')} events\r`);
     }

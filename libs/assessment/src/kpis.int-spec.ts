@@ -1,5 +1,5 @@
 import { AnyEnvelope, AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, newEvent, ResultSubmitted, SlaClockStarted, SlaLightChanged } from '@duban/contracts';
-import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
+import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
@@ -20,8 +20,8 @@ const HOUR = 3_600_000;
 describe('unit KPIs kept from events on real PostgreSQL', () => {
   let db: DataSource;
   let drop: () => Promise<void>;
-  let handlers: Record<string, EventHandler>;
-  const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
+  let handlers: Record<string, EventHandler | BatchEventHandler>;
+  const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
   const t0 = new Date('2026-11-10T01:00:00Z').getTime();
   const at = (hours: number) => new Date(t0 + hours * HOUR);
 

@@ -1,5 +1,5 @@
 import { AnyEnvelope, CaseAssigned, CaseReceived, CaseResolved, newEvent } from '@duban/contracts';
-import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
+import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
@@ -23,11 +23,11 @@ const reporter = { subject: 'subject-citizen1', unitId: null, username: 'citizen
 describe('ratings, rebounds and defaults on real PostgreSQL', () => {
   let db: DataSource;
   let drop: () => Promise<void>;
-  let handlers: Record<string, EventHandler>;
+  let handlers: Record<string, EventHandler | BatchEventHandler>;
   let now = new Date('2026-11-02T02:00:00Z');
   let ratings: Ratings;
   let revisits: Revisits;
-  const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
+  const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
   const outbox = async (caseId: string): Promise<string[]> =>
     (await db.query(`SELECT event_type FROM outbox WHERE message_key = $1 ORDER BY seq`, [caseId])).map((r: { event_type: string }) => r.event_type);
   const month = async (unitId: string) => {

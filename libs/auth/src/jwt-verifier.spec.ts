@@ -93,6 +93,34 @@ describe('JwtVerifier', () => {
     }
   });
 
+  it('checks the signature of a token once and answers its repeats from memory until the cache time or the token expires', async () => {
+    let clock = Date.now();
+    const verifier = new JwtVerifier({ issuer, audience: 'duban-api', verifiedCacheMs: 60_000, now: () => clock });
+    const token = await sign({ preferred_username: 'operator1' }, privateKey, { exp: '2m' });
+    for (let i = 0; i < 5; i += 1) await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ username: 'operator1' });
+    expect(verifier.signatureChecks).toBe(1);
+    // A different token (another signature) is checked on its own; a forged one is never cached.
+    const forged = await sign({ preferred_username: 'operator1' }, otherKey, { exp: '2m' });
+    await expect(verifier.verify(`Bearer ${forged}`)).rejects.toBeInstanceOf(InvalidToken);
+    await expect(verifier.verify(`Bearer ${forged}`)).rejects.toBeInstanceOf(InvalidToken);
+    expect(verifier.signatureChecks).toBe(3);
+    // After the cache time the token is checked again (and still valid).
+    clock += 61_000;
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ username: 'operator1' });
+    expect(verifier.signatureChecks).toBe(4);
+    // Past its expiry (plus the 30 s tolerance) it is refused, even though it was cached a moment ago.
+    clock += 100_000;
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toBeInstanceOf(InvalidToken);
+  });
+
+  it('does not cache at all with verifiedCacheMs 0', async () => {
+    const verifier = new JwtVerifier({ issuer, audience: 'duban-api', verifiedCacheMs: 0 });
+    const token = await sign({});
+    await verifier.verify(`Bearer ${token}`);
+    await verifier.verify(`Bearer ${token}`);
+    expect(verifier.signatureChecks).toBe(2);
+  });
+
   it('reports an unreachable issuer as unavailable, not as a bad token', async () => {
     const verifier = new JwtVerifier({ issuer: 'http://127.0.0.1:9/realms/t', audience: 'duban-api' });
     const token = await sign({});

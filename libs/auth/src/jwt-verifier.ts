@@ -11,6 +11,17 @@ export interface JwtVerifierOptions {
   /** Shortest time between two fetches of the key set when a token names an unknown key id (key rotation); 30 s. */
   jwksCooldownMs?: number;
   clockToleranceSeconds?: number;
+  /**
+   * Tokens whose signature was checked are remembered (by their exact text) for at most this
+   * long, never past their own expiry, so a client's repeated calls with one token cost one
+   * signature check; 60 s. 0 checks every request. A key withdrawn from the issuer's set stops
+   * being accepted within this time.
+   */
+  verifiedCacheMs?: number;
+  /** Most remembered tokens (the oldest is forgotten first); 10,000. */
+  verifiedCacheSize?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 /** The token is missing, malformed, expired, or not ours: answer 401. */
@@ -39,16 +50,28 @@ export class IssuerUnavailable extends Error {
 export class JwtVerifier {
   private keys?: JWTVerifyGetKey;
   private discovering?: Promise<JWTVerifyGetKey>;
-
+  /** Verified tokens and until when each may be taken without a new signature check (insertion order = age). */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  /** Signature checks made (the rest of the calls were answered from the cache); read by tests and metrics. */
+  signatureChecks = 0;
 
   constructor(private readonly options: JwtVerifierOptions) {}
 
   async verify(authorization: string | undefined): Promise<Principal> {
     const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)\s*$/i.exec(authorization ?? '');
     if (!match) throw new InvalidToken('a bearer token is required');
+    const token = match[1];
+    const now = this.options.now?.() ?? Date.now();
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.until > now) return known.principal;
+      this.verified.delete(token);
+    }
     const keys = await this.jwks();
     try {
-      const { payload } = await jwtVerify(match[1], keys, {
+      this.signatureChecks += 1;
+      const { payload } = await jwtVerify(token, keys, {
+        currentDate: this.options.now ? new Date(now) : undefined,
         issuer: this.options.issuer,
         audience: this.options.audience,
         clockTolerance: this.options.clockToleranceSeconds ?? 30,
@@ -57,6 +80,7 @@ export class JwtVerifier {
       });
       const principal = principalFromClaims(payload as Record<string, unknown>);
       if (!principal.subject) throw new InvalidToken('token has no subject');
+      this.remember(token, principal, typeof payload.exp === 'number' ? payload.exp * 1000 : undefined, now);
       return principal;
     } catch (error) {
       if (error instanceof InvalidToken) throw error;
@@ -67,6 +91,17 @@ export class JwtVerifier {
       if (error instanceof TypeError) throw new IssuerUnavailable(`cannot fetch signing keys: ${error.message}`);
       throw error;
     }
+  }
+
+  private remember(token: string, principal: Principal, expiresAt: number | undefined, now: number): void {
+    const ttl = this.options.verifiedCacheMs ?? 60_000;
+    if (ttl <= 0) return;
+    // Never past the token's own expiry (without the clock tolerance the check itself allows).
+    const until = Math.min(now + ttl, expiresAt ?? now + ttl);
+    if (until <= now) return;
+    const max = this.options.verifiedCacheSize ?? 10_000;
+    while (this.verified.size >= max) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { principal, until });
   }
 
   /** True when the issuer's discovery document and keys can be loaded. */

@@ -1,5 +1,5 @@
 import { AnyEnvelope, CaseAssigned, CaseReceived, newEvent, ResultRejected, ResultSubmitted } from '@duban/contracts';
-import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
+import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
@@ -24,9 +24,9 @@ const logger = pino({ level: 'silent' });
 describe('early-warning scores from the escalation ledger on real PostgreSQL', () => {
   let db: DataSource;
   let drop: () => Promise<void>;
-  let handlers: Record<string, EventHandler>;
+  let handlers: Record<string, EventHandler | BatchEventHandler>;
   let now = new Date('2026-11-30T02:00:00Z');
-  const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
+  const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
   const board = () => new RiskBoard(db, shipped as RiskModel, { utcOffsetMinutes: 480, ledgerTtlMs: 0, historyDays: 180, now: () => now });
 
   /** A case received and assigned to `unitId` at `at`; its result comes `resultAfter` ms later (null: still open). */

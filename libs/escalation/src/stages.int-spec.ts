@@ -1,6 +1,6 @@
 import { defaultCalendar } from '@duban/calendar';
 import { AnyEnvelope, AssistRequested, CaseAccepted, CaseAssigned, CasePaused, CaseResumed, newEvent, ResultRejected } from '@duban/contracts';
-import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
+import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
@@ -37,8 +37,8 @@ interface ClockRow {
 describe('stage clocks on real PostgreSQL, on a clock the test controls', () => {
   let db: DataSource;
   let drop: () => Promise<void>;
-  let handlers: Record<string, EventHandler>;
-  const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
+  let handlers: Record<string, EventHandler | BatchEventHandler>;
+  const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
   const clocksOf = (caseId: string): Promise<ClockRow[]> => db.query(`SELECT * FROM sla_clocks WHERE case_id = $1 ORDER BY started_at, stage`, [caseId]);
   const assign = (caseId: string, unitId: string, tier: 'general' | 'complex', at: Date) =>
     apply(newEvent(CaseAssigned, { caseId, unitId, occurredAt: at, data: { assignmentId: randomUUID(), unitId, unitName: unitId, assignee: `handler-${unitId}-a`, category: 'water.leak', tier, rule: { id: 'water.leak', version: 1 }, reason: 'test' } }));

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, CaseRated, CaseRebounded, CaseRevisited, CaseClosed, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
-import { EventHandler } from '@duban/messaging';
+import { batchHandler } from '@duban/messaging';
 import { CASE_ACCESS, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
 import { Open311ClientsController } from './api/open311-clients.controller';
@@ -59,7 +59,8 @@ export const intakeService: DomainServiceDefinition = {
       windowHours: config.DUPLICATE_WINDOW_HOURS as number,
       textSimilarity: config.DUPLICATE_TEXT_SIMILARITY as number,
     });
-    const project: EventHandler = (event, tx) => cases.project(tx, event);
+    // One multi-row handler for every event the case view follows: a delivery is applied at once.
+    const project = batchHandler((events, tx) => cases.project(tx, events));
     const bostonIndex = categoryIndex(categories);
     const imports = new ImportRunner(runtime, intake, async () => bostonIndex);
     return {

@@ -1,4 +1,4 @@
-import { Context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Context, context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AnyEnvelope, assertValid, dlqTopicOf, eventDefinition, ValidationFailed } from '@duban/contracts';
 import { isTransientDatabaseError } from '@duban/persistence';
 import { Attr } from '@duban/telemetry';
@@ -10,11 +10,34 @@ import { IncomingMessage, MessageTransport } from './port';
 
 export type EventHandler = (event: AnyEnvelope, tx: EntityManager) => Promise<void>;
 
+/**
+ * A handler that applies several events at once, with multi-row SQL: given consecutive events
+ * of a delivery (in order, duplicates removed) whose types it is registered for, it must leave
+ * the same state as applying them one by one. The consumer gives it runs of one event when it
+ * isolates a failure. Register the same object for each of its types: consecutive events with
+ * the same batch handler form one run.
+ */
+export interface BatchEventHandler {
+  batch(events: AnyEnvelope[], tx: EntityManager): Promise<void>;
+}
+
+/** Marks a multi-row handler (see BatchEventHandler). */
+export function batchHandler(batch: BatchEventHandler['batch']): BatchEventHandler {
+  return { batch };
+}
+
+const isBatchHandler = (h: EventHandler | BatchEventHandler): h is BatchEventHandler => typeof h !== 'function';
+
+/** Applies one event with a registered handler of either kind (tools and tests that drive handlers directly). */
+export function applyOne(handler: EventHandler | BatchEventHandler, event: AnyEnvelope, tx: EntityManager): Promise<void> {
+  return isBatchHandler(handler) ? handler.batch([event], tx) : handler(event, tx);
+}
+
 export interface IdempotentConsumerOptions {
   groupId: string;
   topics: string[];
   /** Handlers by event type; events of other types are skipped (a consumer reads only what it needs). */
-  handlers: Record<string, EventHandler>;
+  handlers: Record<string, EventHandler | BatchEventHandler>;
   dataSource: DataSource;
   transport: MessageTransport;
   logger: Logger;
@@ -47,7 +70,13 @@ export interface ConsumerStats {
 interface Parsed {
   message: IncomingMessage;
   event: AnyEnvelope;
-  handler: EventHandler;
+  handler: EventHandler | BatchEventHandler;
+}
+
+/** Where a transaction failed: the run of events [at, end) whose handler threw (-1: not a handler). */
+interface Progress {
+  failedAt: number;
+  failedEnd: number;
 }
 
 const tracer = trace.getTracer('duban-messaging');
@@ -125,7 +154,7 @@ export class IdempotentConsumer {
         await this.deadLetter(message, error, 1);
         continue;
       }
-      const handler = this.options.handlers[event.type] as EventHandler | undefined;
+      const handler = this.options.handlers[event.type] as EventHandler | BatchEventHandler | undefined;
       if (handler) parsed.push({ message, event, handler });
       else this.count('skipped');
     }
@@ -167,12 +196,13 @@ export class IdempotentConsumer {
    * The batch in one transaction. While the database is unreachable (or a deadlock chose this
    * transaction) the batch is retried as a whole. When a handler fails, the events before it
    * are applied again together, the failing one is retried alone (the batch was its first
-   * attempt) and dead-lettered after the last, and the events after it go on as a batch.
+   * attempt) and dead-lettered after the last, and the events after it go on as a batch. A
+   * multi-row handler's run that failed is halved until the failing event stands alone.
    */
   private async applyBatch(batch: Parsed[]): Promise<void> {
     let rest = batch;
     for (let attempt = 1; rest.length > 0; ) {
-      const progress = { failedAt: -1 };
+      const progress: Progress = { failedAt: -1, failedEnd: -1 };
       try {
         await this.transaction(rest, progress);
         return;
@@ -186,15 +216,22 @@ export class IdempotentConsumer {
           attempt += 1;
           continue;
         }
-        const k = progress.failedAt;
+        const { failedAt: k, failedEnd: end } = progress;
         if (k < 0) {
           // Not a handler's failure (the batch's own statement): each event on its own.
           for (const one of rest) await this.applyAlone(one);
           return;
         }
         if (k > 0) await this.applyBatch(rest.slice(0, k));
-        await this.applyAlone(rest[k], error);
-        rest = rest.slice(k + 1);
+        if (end - k === 1) await this.applyAlone(rest[k], error);
+        else {
+          // A multi-row handler failed for one of its run: the run is halved until the failing
+          // event stands alone (a few transactions, not one per event).
+          const mid = k + Math.ceil((end - k) / 2);
+          await this.applyBatch(rest.slice(k, mid));
+          await this.applyBatch(rest.slice(mid, end));
+        }
+        rest = rest.slice(end);
         attempt = 1;
       }
     }
@@ -204,7 +241,7 @@ export class IdempotentConsumer {
   private async applyAlone(one: Parsed, failedInBatch?: unknown): Promise<void> {
     const attemptOnce = async (): Promise<unknown> => {
       try {
-        await this.transaction([one], { failedAt: -1 });
+        await this.transaction([one], { failedAt: -1, failedEnd: -1 });
         return undefined;
       } catch (error) {
         if (this.stopping) throw error;
@@ -229,8 +266,11 @@ export class IdempotentConsumer {
     }
   }
 
-  /** One transaction: the batch's event ids recorded at once, then the handler of each new one, in order. */
-  private async transaction(batch: Parsed[], progress: { failedAt: number }): Promise<void> {
+  /**
+   * One transaction: the batch's event ids recorded at once, then the handler of each new one, in
+   * order; consecutive new events of one multi-row handler go to it together.
+   */
+  private async transaction(batch: Parsed[], progress: Progress): Promise<void> {
     let fresh = 0;
     let enqueued = false;
     await this.options.dataSource.transaction(async (tx) => {
@@ -242,12 +282,25 @@ export class IdempotentConsumer {
         [this.options.groupId, [...types.keys()], [...types.values()]],
       );
       const toApply = new Set(inserted.map((r) => r.event_id));
-      for (const [i, one] of batch.entries()) {
-        // A second copy of an event inside one batch is a duplicate like any other.
-        if (!toApply.delete(one.event.id)) continue;
+      // A second copy of an event inside one batch is a duplicate like any other.
+      const isNew = batch.map((one) => toApply.delete(one.event.id));
+      for (let i = 0; i < batch.length; ) {
+        if (!isNew[i]) {
+          i += 1;
+          continue;
+        }
+        const { handler } = batch[i];
+        let end = i + 1;
+        if (isBatchHandler(handler)) {
+          // The run: the following events up to the first of another handler (duplicates left out).
+          while (end < batch.length && (!isNew[end] || batch[end].handler === handler)) end += 1;
+        }
         progress.failedAt = i;
-        await this.traced(one, () => one.handler(one.event, tx));
-        fresh += 1;
+        progress.failedEnd = end;
+        const run = batch.slice(i, end).filter((_, j) => isNew[i + j]);
+        await this.traced(run, () => (isBatchHandler(handler) ? handler.batch(run.map((p) => p.event), tx) : handler(run[0].event, tx)));
+        fresh += run.length;
+        i = end;
       }
       progress.failedAt = -1;
       enqueued = enqueuedIn(tx);
@@ -259,38 +312,44 @@ export class IdempotentConsumer {
   }
 
   /**
-   * Runs a handler in a consumer span that continues the trace the event was published in
-   * (its W3C context travels in the message headers), so a case's trace spans every service.
+   * Runs a handler in a consumer span per event that continues the trace the event was published
+   * in (its W3C context travels in the message headers), so a case's trace spans every service.
+   * Events applied together by a multi-row handler each get their span, for the same time; the
+   * handler's statements are children of the first.
    */
-  private traced(one: Parsed, run: () => Promise<void>): Promise<void> {
-    const parent: Context = propagation.extract(ROOT_CONTEXT, one.message.headers);
-    return tracer.startActiveSpan(
-      `process ${one.event.type}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': one.message.topic,
-          'messaging.consumer.group.name': this.options.groupId,
-          'messaging.message.id': one.event.id,
-          [Attr.eventType]: one.event.type,
-          [Attr.caseId]: one.event.caseId,
+  private async traced(run: Parsed[], apply: () => Promise<void>): Promise<void> {
+    const spans = run.map((one) => {
+      const parent: Context = propagation.extract(ROOT_CONTEXT, one.message.headers);
+      const span = tracer.startSpan(
+        `process ${one.event.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': one.message.topic,
+            'messaging.consumer.group.name': this.options.groupId,
+            'messaging.message.id': one.event.id,
+            [Attr.eventType]: one.event.type,
+            [Attr.caseId]: one.event.caseId,
+            ...(run.length > 1 ? { 'messaging.batch.message_count': run.length } : {}),
+          },
         },
-      },
-      parent,
-      async (span) => {
-        try {
-          await run();
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
-    );
+        parent,
+      );
+      return { span, parent };
+    });
+    try {
+      await context.with(trace.setSpan(spans[0].parent, spans[0].span), apply);
+    } catch (error) {
+      for (const { span } of spans) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      }
+      throw error;
+    } finally {
+      for (const { span } of spans) span.end();
+    }
   }
 
   private async deadLetter(message: IncomingMessage, error: unknown, attempts: number): Promise<void> {

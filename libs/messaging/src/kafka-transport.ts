@@ -15,6 +15,19 @@ export interface KafkaTransportOptions {
   partitionsConsumedConcurrently?: number;
   /** Most messages handed to a subscription at once (one transaction in the idempotent consumer). */
   maxBatchSize?: number;
+  /**
+   * A fetch waits for this many bytes (or fetchMaxWaitMs) before it answers, so a consumer under
+   * load gets batches instead of one message per request; 16 KiB (about ten events).
+   */
+  fetchMinBytes?: number;
+  /** Longest a fetch waits for fetchMinBytes: the latency one hop may add when little happens; 100 ms. */
+  fetchMaxWaitMs?: number;
+  /**
+   * Offsets of handled messages are committed at most this often (and when consumption stops),
+   * not after every batch: a crash redelivers at most this much, which the idempotent consumer
+   * drops as duplicates; 1000 ms.
+   */
+  commitIntervalMs?: number;
 }
 
 function headerValues(headers: IHeaders | undefined): Record<string, string> {
@@ -32,7 +45,7 @@ export class KafkaTransport implements MessageTransport {
   private producer?: Producer;
   private producerConnecting?: Promise<Producer>;
   private admin?: Admin;
-  private readonly consumers: Consumer[] = [];
+  private readonly consumers: { consumer: Consumer; handled: Map<string, { topic: string; partition: number; offset: string }> }[] = [];
   private readonly knownTopics = new Set<string>();
 
   constructor(private readonly options: KafkaTransportOptions) {
@@ -102,19 +115,30 @@ export class KafkaTransport implements MessageTransport {
       groupId: subscription.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 100,
+      minBytes: this.options.fetchMinBytes ?? 16_384,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 100,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
     });
-    this.consumers.push(consumer);
+    /** The last handled offset per partition, committed once more when consumption stops. */
+    const handled = new Map<string, { topic: string; partition: number; offset: string }>();
+    this.consumers.push({ consumer, handled });
     await consumer.connect();
     // A new group starts at the beginning, so events published before it first joined are not lost.
     await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      // kafkajs's auto-commit sends an offset commit after every batch of every partition (one
+      // request per message at a low rate); committed here at most once per commitIntervalMs.
+      autoCommit: false,
+      autoCommitInterval: this.options.commitIntervalMs ?? 1000,
       // Offsets are resolved only up to what was handled: a batch cut short by a stop or a
       // rebalance is delivered again from its first unhandled message.
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        const done = (offset: string) => {
+          resolveOffset(offset);
+          handled.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset });
+        };
         const messages = batch.messages.map((message) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -129,13 +153,14 @@ export class KafkaTransport implements MessageTransport {
           const slice = messages.slice(i, i + chunk);
           if (subscription.handleBatch) {
             await subscription.handleBatch(slice);
-            resolveOffset(slice[slice.length - 1].offset);
+            done(slice[slice.length - 1].offset);
           } else {
             for (const message of slice) {
               await subscription.handle(message);
-              resolveOffset(message.offset);
+              done(message.offset);
             }
           }
+          await commitOffsetsIfNecessary();
           await heartbeat();
         }
       },
@@ -153,7 +178,15 @@ export class KafkaTransport implements MessageTransport {
   }
 
   async stopConsuming(): Promise<void> {
-    await Promise.allSettled(this.consumers.splice(0).map((c) => c.disconnect()));
+    await Promise.allSettled(
+      this.consumers.splice(0).map(async ({ consumer, handled }) => {
+        // What was handled since the last periodic commit; best effort (a rebalance may have
+        // taken the partitions already, and then the next owner gets those messages again).
+        const offsets = [...handled.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: (BigInt(o.offset) + 1n).toString() }));
+        if (offsets.length > 0) await consumer.commitOffsets(offsets).catch(() => undefined);
+        await consumer.disconnect();
+      }),
+    );
   }
 
   async close(): Promise<void> {

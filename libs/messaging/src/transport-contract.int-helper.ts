@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AnyEnvelope, CaseReceived, newEvent } from '@duban/contracts';
 import { createDataSource, migrate } from '@duban/persistence';
 import { eventually, freshDatabase } from '@duban/testing';
-import { IdempotentConsumer } from './consumer';
+import { batchHandler, IdempotentConsumer } from './consumer';
 import { MessagingTables1763900000000 } from './migration';
 import { IncomingMessage, MessageTransport } from './port';
 
@@ -73,8 +73,11 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       await db.drop();
     });
 
-    /** An idempotent consumer that records each case.received in `effects` (and in `applied`), and always fails on one event. */
-    const effectsConsumer = (groupId: string, topic: string, failingId: string, applied: string[] = []) =>
+    /**
+     * An idempotent consumer that records each case.received in `effects` (and in `applied`), and
+     * always fails on one event; with `runs`, a multi-row handler that records the size of each run it is given.
+     */
+    const effectsConsumer = (groupId: string, topic: string, failingId: string, applied: string[] = [], runs?: number[]) =>
       new IdempotentConsumer({
         groupId,
         topics: [topic],
@@ -84,11 +87,21 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
         maxAttempts: 2,
         baseDelayMs: 10,
         handlers: {
-          [CaseReceived.type]: async (e, tx) => {
-            if (e.id === failingId) throw new Error('cannot handle');
-            await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
-            applied.push(e.id);
-          },
+          [CaseReceived.type]: runs
+            ? batchHandler(async (events, tx) => {
+                runs.push(events.length);
+                if (events.some((e) => e.id === failingId)) throw new Error('cannot handle');
+                await tx.query('INSERT INTO effects (case_id, event_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])', [
+                  events.map((e) => e.caseId),
+                  events.map((e) => e.id),
+                ]);
+                applied.push(...events.map((e) => e.id));
+              })
+            : async (e, tx) => {
+                if (e.id === failingId) throw new Error('cannot handle');
+                await tx.query('INSERT INTO effects (case_id, event_id) VALUES ($1, $2)', [e.caseId, e.id]);
+                applied.push(e.id);
+              },
         },
       });
 
@@ -148,8 +161,12 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       expect(n).toBe(2);
     });
 
-    it('with the idempotent consumer: applies a backlog in batches, each event once, and isolates the one that fails', async () => {
-      const topic = `contract.batch.${run}`;
+    it.each([
+      ['one event at a time', false],
+      ['a multi-row handler', true],
+    ])('with the idempotent consumer and %s: applies a backlog in batches, each event once, and isolates the one that fails', async (_, multiRow) => {
+      const topic = `contract.batch.${multiRow ? 'rows' : 'each'}.${run}`;
+      const runs: number[] = [];
       const caseIds = Array.from({ length: 8 }, () => randomUUID());
       const events = Array.from({ length: 120 }, (_, i) => caseReceived(caseIds[i % caseIds.length]));
       const failing = events[57];
@@ -157,7 +174,7 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       // The backlog is there before the group starts: deliveries of many messages at once.
       await transport.publish(topic, events.map((e) => ({ key: e.caseId, value: JSON.stringify(e), headers: {} })));
       const order: string[] = [];
-      const consumer = effectsConsumer(`duban-contract-batch-${run}`, topic, failing.id, order);
+      const consumer = effectsConsumer(`duban-contract-batch-${multiRow ? 'rows' : 'each'}-${run}`, topic, failing.id, order, multiRow ? runs : undefined);
       await consumer.start();
       await eventually(async () => (consumer.stats.applied === 119 && consumer.stats.deadLettered === 1 ? true : undefined));
       const rows: { event_id: string; n: number }[] = await dataSource.query(
@@ -175,6 +192,11 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       }
       // Far fewer transactions than events: the backlog went in batches.
       expect(consumer.stats.transactions).toBeLessThan(consumer.stats.applied / 4);
+      // The multi-row handler was given whole runs, and the failing event was found by halving its run down to one.
+      if (multiRow) {
+        expect(Math.max(...runs)).toBeGreaterThan(4);
+        expect(runs.filter((n) => n === 1).length).toBeGreaterThan(1);
+      }
     });
   });
 }

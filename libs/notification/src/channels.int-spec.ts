@@ -1,5 +1,5 @@
 import { AnyEnvelope, CaseAssigned, newEvent, SlaLightChanged } from '@duban/contracts';
-import { EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
+import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
 import { freshDatabase } from '@duban/testing';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -32,13 +32,13 @@ interface Received {
 describe('notification channels, retries and dead letters, on real PostgreSQL with local receivers', () => {
   let db: DataSource;
   let drop: () => Promise<void>;
-  let handlers: Record<string, EventHandler>;
+  let handlers: Record<string, EventHandler | BatchEventHandler>;
   let server: Server;
   let base: string;
   let now = Date.now();
   const received: Received[] = [];
   let flakyCalls = 0;
-  const apply = (event: AnyEnvelope) => db.transaction((tx) => handlers[event.type](event, tx));
+  const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
 
   const read = (req: IncomingMessage) =>
     new Promise<string>((resolve) => {

@@ -1,6 +1,7 @@
 import { AuditChainInBackground1763900000991, AuditTrail1763900000990 } from './audit-migration';
 import { ServiceName, topicOf } from '@duban/contracts';
 import {
+  BatchEventHandler,
   EventHandler,
   IdempotentConsumer,
   KafkaTransport,
@@ -29,7 +30,7 @@ export interface RuntimeOptions {
 
 export interface ConsumerRegistration {
   topics: string[];
-  handlers: Record<string, EventHandler>;
+  handlers: Record<string, EventHandler | BatchEventHandler>;
 }
 
 /**
