@@ -30,6 +30,29 @@ export interface KafkaTransportOptions {
   commitIntervalMs?: number;
 }
 
+/**
+ * kafkajs 2.2.4's request queue re-arms a timer with a negative delay after every request when
+ * nothing is pending, so every connection runs a 1 ms timer loop forever (tulios/kafkajs#1556,
+ * the fix of #1667 is unreleased): on this project's machines 17 % of an idle service's CPU. With
+ * nothing pending there is nothing to check — `push` schedules the check when it queues a
+ * request — so the loop is cut there; the throttled path is kept as it is. Applied once, only to
+ * the version it was written for (kafkajs is pinned in package.json).
+ */
+export function patchKafkajsIdleLoop(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { version } = require('kafkajs/package.json') as { version: string };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const RequestQueue = require('kafkajs/src/network/requestQueue') as { prototype: Record<string, unknown> & { scheduleCheckPendingRequests: () => void } };
+  const proto = RequestQueue.prototype;
+  if (version !== '2.2.4' || proto.duban_idlePatched) return Boolean(proto.duban_idlePatched);
+  const original = proto.scheduleCheckPendingRequests;
+  proto.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttleCheckTimeoutId?: unknown }) {
+    if (this.pending.length === 0 && !this.throttleCheckTimeoutId) return;
+    original.call(this);
+  };
+  proto.duban_idlePatched = true;
+  return true;
+}
 function headerValues(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
@@ -45,11 +68,12 @@ export class KafkaTransport implements MessageTransport {
   private producer?: Producer;
   private producerConnecting?: Promise<Producer>;
   private admin?: Admin;
-  private readonly consumers: { consumer: Consumer; handled: Map<string, { topic: string; partition: number; offset: string }> }[] = [];
+  private readonly consumers: { consumer: Consumer; commit: () => Promise<void>; stopping: boolean; timer?: NodeJS.Timeout }[] = [];
   private readonly knownTopics = new Set<string>();
 
   constructor(private readonly options: KafkaTransportOptions) {
     const log = options.logger.child({ component: 'kafkajs' });
+    if (!patchKafkajsIdleLoop()) log.warn('kafkajs is not the version its idle-loop fix was written for; idle consumers may spin a 1 ms timer');
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -119,9 +143,28 @@ export class KafkaTransport implements MessageTransport {
       maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 100,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
     });
-    /** The last handled offset per partition, committed once more when consumption stops. */
+    // The last handled offset per partition since the last commit: committed every
+    // commitIntervalMs (also while nothing arrives) and when consumption stops.
     const handled = new Map<string, { topic: string; partition: number; offset: string }>();
-    this.consumers.push({ consumer, handled });
+    const commit = async () => {
+      if (handled.size === 0) return;
+      const offsets = [...handled.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: (BigInt(o.offset) + 1n).toString() }));
+      handled.clear();
+      // Best effort: a commit lost to a rebalance means the next owner gets those messages again (duplicates, dropped).
+      await consumer.commitOffsets(offsets).catch((error: Error) => this.options.logger.warn({ err: error, groupId: subscription.groupId }, 'offset commit failed'));
+    };
+    // After a rebalance, what was handled on partitions now owned by another member is not committed from here.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = payload.memberAssignment as Record<string, number[]>;
+      for (const [key, o] of handled) if (!assigned[o.topic]?.includes(o.partition)) handled.delete(key);
+    });
+    const interval = this.options.commitIntervalMs ?? 1000;
+    const entry: (typeof this.consumers)[number] = { consumer, commit, stopping: false };
+    if (interval > 0) {
+      entry.timer = setInterval(() => void commit(), interval);
+      entry.timer.unref();
+    }
+    this.consumers.push(entry);
     await consumer.connect();
     // A new group starts at the beginning, so events published before it first joined are not lost.
     await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
@@ -130,11 +173,10 @@ export class KafkaTransport implements MessageTransport {
       // kafkajs's auto-commit sends an offset commit after every batch of every partition (one
       // request per message at a low rate); committed here at most once per commitIntervalMs.
       autoCommit: false,
-      autoCommitInterval: this.options.commitIntervalMs ?? 1000,
       // Offsets are resolved only up to what was handled: a batch cut short by a stop or a
       // rebalance is delivered again from its first unhandled message.
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const done = (offset: string) => {
           resolveOffset(offset);
           handled.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset });
@@ -160,7 +202,8 @@ export class KafkaTransport implements MessageTransport {
               done(message.offset);
             }
           }
-          await commitOffsetsIfNecessary();
+          // While stopping, the batch in flight commits itself before the consumer leaves its group.
+          if (interval === 0 || entry.stopping) await commit();
           await heartbeat();
         }
       },
@@ -179,12 +222,11 @@ export class KafkaTransport implements MessageTransport {
 
   async stopConsuming(): Promise<void> {
     await Promise.allSettled(
-      this.consumers.splice(0).map(async ({ consumer, handled }) => {
-        // What was handled since the last periodic commit; best effort (a rebalance may have
-        // taken the partitions already, and then the next owner gets those messages again).
-        const offsets = [...handled.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: (BigInt(o.offset) + 1n).toString() }));
-        if (offsets.length > 0) await consumer.commitOffsets(offsets).catch(() => undefined);
-        await consumer.disconnect();
+      this.consumers.splice(0).map(async (entry) => {
+        entry.stopping = true;
+        clearInterval(entry.timer);
+        await entry.commit();
+        await entry.consumer.disconnect();
       }),
     );
   }

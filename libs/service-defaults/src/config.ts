@@ -69,6 +69,9 @@ export const KafkaConfig = {
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'comma-separated host:port list' }),
   KAFKA_PARTITIONS: Type.Integer({ minimum: 1, maximum: 256, default: 6 }),
   KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, maximum: 7, default: 1, description: 'replicas of topics a service creates' }),
+  KAFKA_FETCH_MIN_BYTES: Type.Integer({ minimum: 1, maximum: 1_048_576, default: 16_384, description: 'a fetch waits for this many bytes (or KAFKA_FETCH_MAX_WAIT_MS)' }),
+  KAFKA_FETCH_MAX_WAIT_MS: Type.Integer({ minimum: 1, maximum: 5000, default: 100, description: 'longest a fetch waits for KAFKA_FETCH_MIN_BYTES' }),
+  KAFKA_COMMIT_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000, description: 'offsets of handled messages are committed at most this often (0: after every batch)' }),
 };
 
 export const OidcConfig = {

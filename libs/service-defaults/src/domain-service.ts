@@ -76,6 +76,7 @@ export async function runDomainService(
     kafkaBrokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     kafkaPartitions: config.KAFKA_PARTITIONS,
     kafkaReplicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    kafkaConsumer: { fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES, fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS, commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS },
     migrations: definition.migrations,
     logLevel: config.LOG_LEVEL,
     transport: composition.transport,

@@ -5,6 +5,7 @@ import {
   EventHandler,
   IdempotentConsumer,
   KafkaTransport,
+  KafkaTransportOptions,
   MessageTransport,
   MessagingTables1763900000000,
   OutboxRelay,
@@ -21,6 +22,8 @@ export interface RuntimeOptions {
   kafkaBrokers: string[];
   kafkaPartitions?: number;
   kafkaReplicationFactor?: number;
+  /** Fetch and commit tuning of the Kafka consumers (KAFKA_FETCH_MIN_BYTES, KAFKA_FETCH_MAX_WAIT_MS, KAFKA_COMMIT_INTERVAL_MS). */
+  kafkaConsumer?: Pick<KafkaTransportOptions, 'fetchMinBytes' | 'fetchMaxWaitMs' | 'commitIntervalMs'>;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function>;
   logLevel?: string;
@@ -69,6 +72,7 @@ export class ServiceRuntime {
         logger: this.logger,
         partitions: options.kafkaPartitions,
         replicationFactor: options.kafkaReplicationFactor,
+        ...options.kafkaConsumer,
       });
     this.relay = new OutboxRelay({ dataSource: this.dataSource, transport: this.transport, logger: this.logger });
   }
