@@ -1,4 +1,5 @@
 import Ajv from 'ajv';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
@@ -17,13 +18,63 @@ function validators(coerceTypes: boolean) {
   ajv.addSchema(schema('service.json'), 'service.json');
   ajv.addSchema(schema('request.json'), 'request.json');
   const swagger = schema('swagger.json');
+  ajv.addFormat('date-time', (v: string) => !Number.isNaN(Date.parse(v)));
+  ajv.addFormat('uri', /^https?:\/\/\S+$/);
   return {
     services: ajv.compile(schema('services.json')),
     definition: ajv.compile(schema('service-definition.json')),
     requests: ajv.compile(schema('requests.json')),
     created: ajv.compile({ type: 'array', minItems: 1, items: swagger.definitions.RequestResponse }),
+    token: ajv.compile({ type: 'array', minItems: 1, items: { ...swagger.definitions.TokenResponse, required: ['service_request_id', 'token'] } }),
+    // Duban's transcriptions of the wiki's error list and discovery document (see the schemas' README).
+    errors: ajv.compile(schema('errors.json')),
+    discovery: ajv.compile(schema('discovery.json')),
   };
 }
+const SWAGGER = schema('swagger.json');
+
+/** XML 1.0's Char production: what an XML document may contain at all. */
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+/** Well-formed XML (a real parser's check, plus XML 1.0's characters), or the test fails naming why. */
+function expectWellFormed(text: string): void {
+  const checked = XMLValidator.validate(text);
+  if (checked !== true) throw new Error(`not well-formed XML: ${JSON.stringify(checked.err)}\n${text.slice(0, 300)}`);
+  if (NOT_XML_CHAR.test(text)) throw new Error(`XML with a character XML 1.0 cannot carry:\n${text.slice(0, 300)}`);
+}
+
+type Ordered = Record<string, Ordered[]> & { '#text'?: unknown };
+const ordered = new XMLParser({ preserveOrder: true });
+const nameOf = (node: Ordered) => Object.keys(node).find((k) => k !== ':@')!;
+
+/**
+ * The children of every `item` element come in the order the schema lists its fields (a client
+ * that reads XML in sequence expects them so); `nested` checks a list field's items the same way.
+ */
+function expectElementOrder(text: string, item: string, fields: string[], nested: Record<string, { item: string; fields: string[] }> = {}): void {
+  const check = (node: Ordered, expectedItem: string, expectedFields: string[]) => {
+    const children = (node[expectedItem] ?? []).filter((c) => !('#text' in c));
+    const names = children.map(nameOf);
+    const positions = names.map((n) => expectedFields.indexOf(n));
+    if (positions.some((p) => p < 0) || positions.some((p, i) => i > 0 && p <= positions[i - 1])) {
+      throw new Error(`<${expectedItem}> children ${names.join(', ')} are not in the order ${expectedFields.join(', ')}`);
+    }
+    for (const child of children) {
+      const inner = nested[nameOf(child)];
+      if (inner) for (const grandchild of child[nameOf(child)] ?? []) if (nameOf(grandchild) === inner.item) check(grandchild, inner.item, inner.fields);
+    }
+  };
+  const walk = (nodes: Ordered[]) => {
+    for (const node of nodes) {
+      const name = nameOf(node);
+      if (name === item) check(node, item, fields);
+      else if (Array.isArray(node[name])) walk(node[name]);
+    }
+  };
+  walk(ordered.parse(text) as Ordered[]);
+}
+const fieldsOf = (definition: string) => Object.keys(SWAGGER.definitions[definition].properties);
 const json = validators(false);
 const xml = validators(true);
 
@@ -69,13 +120,28 @@ async function post311(fields: Record<string, string>, format = 'json') {
     body: new URLSearchParams(fields).toString(),
   });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, body: text.startsWith('<') ? undefined : JSON.parse(text) };
+  if (format === 'xml') expectWellFormed(text);
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, body: text.startsWith('<') ? fromXml(text) : JSON.parse(text) };
 }
 
-async function get311(path: string) {
-  const response = await fetch(`${stack.gatewayUrl}/open311/v2/${path}`);
+async function get311(path: string, base = '/open311/v2/') {
+  const response = await fetch(`${stack.gatewayUrl}${base}${path}`);
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, body: path.includes('.xml') && response.ok ? fromXml(text) : JSON.parse(text) };
+  const isXml = path.split('?')[0].endsWith('.xml');
+  if (isXml) expectWellFormed(text);
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, body: isXml ? fromXml(text) : JSON.parse(text) };
+}
+
+/** A GeoReport error answer: the status, the list valid against the errors schema (JSON, or XML read back), and the fields it names. */
+function expectErrors(answer: { status: number; contentType: string; text: string; body: unknown }, status: number, format: 'json' | 'xml' = 'json'): string[] {
+  expect(answer.status).toBe(status);
+  expect(answer.contentType).toMatch(format === 'xml' ? /application\/xml/ : /application\/json/);
+  const list = format === 'xml' ? listOf(answer.body, 'error') : answer.body;
+  expectValid(format === 'xml' ? xml.errors : json.errors, list);
+  if (format === 'xml') expectElementOrder(answer.text, 'error', ['code', 'description']);
+  const errors = list as { code: number; description: string }[];
+  expect(errors.every((e) => Number(e.code) === status)).toBe(true);
+  return errors.map((e) => e.description.split(':')[0]);
 }
 
 describe('Open311 GeoReport v2 through the gateway', () => {
@@ -88,6 +154,7 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     const refused = await api('/api/v1/open311-clients', { method: 'POST', token: await tokenFor('dispatcher1'), body: { name: 'Not mine to make' } });
     expect(refused.status).toBe(403);
     const created = await api('/api/v1/open311-clients', { method: 'POST', token: admin, body: { name: 'Minghu city app' } });
+    expect(created.body.answersWithToken).toBe(false);
     expect(created.status).toBe(201);
     ({ apiKey, id: clientId } = created.body);
     expect(apiKey).toMatch(/^o311_[0-9a-f]{48}$/);
@@ -99,20 +166,33 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     const services = await get311('services.json?jurisdiction_id=minghu');
     expect(services.status).toBe(200);
     expectValid(json.services, services.body);
-    expect(services.body.find((s: { service_code: string }) => s.service_code === 'water.leak')).toMatchObject({ metadata: false, type: 'realtime' });
+    expect(services.body.find((s: { service_code: string }) => s.service_code === 'water.leak')).toMatchObject({ metadata: true, type: 'realtime' });
+    expect(services.body.find((s: { service_code: string }) => s.service_code === 'water.no-supply')).toMatchObject({ metadata: false });
     expect(services.body.length).toBe(144);
 
     const asXml = await get311('services.xml');
     expect(asXml.contentType).toMatch(/application\/xml/);
     expectValid(xml.services, listOf(asXml.body, 'service'));
+    expectElementOrder(asXml.text, 'service', fieldsOf('Service'));
 
+    // A service with attributes defines them (GeoReport's attribute[code] on POST).
     const definition = await get311('services/water.leak.json');
     expectValid(json.definition, definition.body);
-    const xmlDefinition = (await get311('services/water.leak.xml')).body as { attributes: unknown };
-    expectValid(xml.definition, { ...xmlDefinition, attributes: listOf(xmlDefinition.attributes, 'attribute') });
-    expect((await get311('services/no.such-service.json')).status).toBe(404);
-    expect((await get311('services.txt')).status).toBe(404);
-    expect((await get311('services.json?jurisdiction_id=gotham')).status).toBe(404);
+    expect(definition.body.attributes.map((a: { code: string }) => a.code)).toEqual(['where', 'flow']);
+    expect(definition.body.attributes[0]).toMatchObject({ variable: true, datatype: 'singlevaluelist', required: false, values: expect.arrayContaining([{ key: 'pavement', name: expect.any(String) }]) });
+    const xmlAnswer = await get311('services/water.leak.xml');
+    const xmlDefinition = xmlAnswer.body as { attributes: unknown };
+    const xmlAttributes = listOf(xmlDefinition.attributes, 'attribute').map((a) => ({ ...(a as object), values: listOf((a as { values: unknown }).values, 'value') }));
+    expectValid(xml.definition, { ...xmlDefinition, attributes: xmlAttributes });
+    expectElementOrder(xmlAnswer.text, 'service_definition', fieldsOf('ServiceDefinition'));
+    expectElementOrder(xmlAnswer.text, 'attribute', fieldsOf('ServiceAttribute'), { values: { item: 'value', fields: fieldsOf('AttributeValue') } });
+    const plain = await get311('services/water.no-supply.xml');
+    expectValid(xml.definition, { ...(plain.body as object), attributes: [] });
+    expect(expectErrors(await get311('services/no.such-service.json'), 404)).toHaveLength(1);
+    expect(expectErrors(await get311('services/no.such-service.xml'), 404, 'xml')).toHaveLength(1);
+    expectErrors(await get311('services.txt'), 404);
+    expect(expectErrors(await get311('services.json?jurisdiction_id=gotham'), 404)).toEqual(['jurisdiction_id']);
+    expect(expectErrors(await get311('services.xml?jurisdiction_id=gotham'), 404, 'xml')).toEqual(['jurisdiction_id']);
   });
 
   it('takes a request with the client key, routes it, and reports its status and the agency responsible', async () => {
@@ -137,6 +217,7 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     const viaXml = await post311({ ...fields, description: distinct('The same leak, sent as XML') }, 'xml');
     expect(viaXml.status).toBe(200);
     expectValid(xml.created, listOf(fromXml(viaXml.text), 'request'));
+    expectElementOrder(viaXml.text, 'request', fieldsOf('RequestResponse'));
 
     const request = await eventually(async () => {
       const r = await get311(`requests/${id}.json`);
@@ -156,7 +237,9 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     });
     // Reporters see units, never the staff who handle the case.
     expect(JSON.stringify(request)).not.toMatch(/handler-|resident@example\.org/);
-    expectValid(xml.requests, listOf((await get311(`requests/${id}.xml`)).body, 'request'));
+    const oneXml = await get311(`requests/${id}.xml`);
+    expectValid(xml.requests, listOf(oneXml.body, 'request'));
+    expectElementOrder(oneXml.text, 'request', fieldsOf('Request'));
 
     // The case is a Duban case like any other, on the open311 channel, for the client.
     const staff = await api(`/api/v1/cases/${id}`, { token: await tokenFor('dispatcher1') });
@@ -165,7 +248,14 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     const listed = await get311('requests.json?service_code=water.leak&status=open');
     expectValid(json.requests, listed.body);
     expect(listed.body.map((r: { service_request_id: string }) => r.service_request_id)).toContain(id);
-    expectValid(xml.requests, listOf((await get311('requests.xml?service_code=water.leak')).body, 'request'));
+    const listedXml = await get311('requests.xml?service_code=water.leak');
+    expectValid(xml.requests, listOf(listedXml.body, 'request'));
+    expectElementOrder(listedXml.text, 'request', fieldsOf('Request'));
+    // Comma-separated ids, and the status filter.
+    const second = (listOf(viaXml.body, 'request')[0] as { service_request_id: string }).service_request_id;
+    const both = await get311(`requests.json?service_request_id=${id},${second}`);
+    expect(both.body.map((r: { service_request_id: string }) => r.service_request_id).sort()).toEqual([id, second].sort());
+    expect((await get311(`requests.json?service_request_id=${id}&status=closed`)).body).toEqual([]);
   });
 
   it('keeps confidential channels out of the public list', async () => {
@@ -184,30 +274,32 @@ describe('Open311 GeoReport v2 through the gateway', () => {
   it('refuses bad requests by field, and files nothing', async () => {
     const good = { api_key: apiKey, service_code: 'water.leak', lat: '42.37', long: '-71.08', description: 'A leak' };
     const before = await get311('requests.json?service_code=water.leak');
-    const fieldOf = (r: { body: { errors?: { field: string }[] } }) => r.body.errors?.map((e) => e.field);
 
-    expect((await post311({ ...good, api_key: '' })).status).toBe(403);
-    expect((await post311({ ...good, api_key: 'o311_not-a-key' })).status).toBe(403);
-    const unknown = await post311({ ...good, service_code: 'no.such-service' });
-    expect([unknown.status, fieldOf(unknown)]).toEqual([400, ['service_code']]);
-    const nowhere = await post311({ api_key: apiKey, service_code: 'water.leak', description: 'Somewhere' });
-    expect([nowhere.status, fieldOf(nowhere)]).toEqual([400, ['lat']]);
-    const halfPoint = await post311({ api_key: apiKey, service_code: 'water.leak', lat: '42.37' });
-    expect([halfPoint.status, fieldOf(halfPoint)]).toEqual([400, ['long']]);
-    const offEarth = await post311({ ...good, lat: '91' });
-    expect([offEarth.status, fieldOf(offEarth)]).toEqual([400, ['lat']]);
-    const long = await post311({ ...good, description: 'x'.repeat(4001) });
-    expect([long.status, fieldOf(long)]).toEqual([400, ['description']]);
-    const extra = await post311({ ...good, 'attribute[depth]': '3', status: 'closed' });
-    expect(extra.status).toBe(400);
-    expect(fieldOf(extra)).toEqual(['attribute[depth]', 'status']);
-    expect((await post311({ ...good, jurisdiction_id: 'gotham' })).status).toBe(404);
-    expect(unknown.contentType).toMatch(/application\/problem\+json/);
+    // GeoReport's error list (not problem+json), in the format asked for, with the spec's statuses.
+    expect(expectErrors(await post311({ ...good, api_key: '' }), 403)).toEqual(['api_key']);
+    expect(expectErrors(await post311({ ...good, api_key: 'o311_not-a-key' }, 'xml'), 403, 'xml')).toEqual(['api_key']);
+    expect(expectErrors(await post311({ ...good, service_code: 'no.such-service' }), 400)).toEqual(['service_code']);
+    expect(expectErrors(await post311({ ...good, service_code: 'no.such-service' }, 'xml'), 400, 'xml')).toEqual(['service_code']);
+    expect(expectErrors(await post311({ api_key: apiKey, service_code: 'water.leak', description: 'Somewhere' }), 400)).toEqual(['lat']);
+    expect(expectErrors(await post311({ api_key: apiKey, service_code: 'water.leak', lat: '42.37' }), 400)).toEqual(['long']);
+    expect(expectErrors(await post311({ ...good, lat: '91' }), 400)).toEqual(['lat']);
+    expect(expectErrors(await post311({ ...good, description: 'x'.repeat(4001) }), 400)).toEqual(['description']);
+    // Every wrong field at once: an unknown field, an attribute the service does not have, a bad value of one it has.
+    expect(expectErrors(await post311({ ...good, 'attribute[depth]': '3', 'attribute[where]': 'roof', status: 'closed' }, 'xml'), 400, 'xml')).toEqual([
+      'status',
+      'attribute[depth]',
+      'attribute[where]',
+    ]);
+    // A required attribute (road damage asks for its size).
+    expect(expectErrors(await post311({ ...good, service_code: 'transport.road-damage' }), 400)).toEqual(['attribute[size]']);
+    expect(expectErrors(await post311({ ...good, jurisdiction_id: 'gotham' }), 404)).toEqual(['jurisdiction_id']);
 
-    const badQuery = await get311('requests.json?start_date=yesterday');
-    expect([badQuery.status, badQuery.body.errors[0].field]).toEqual([400, 'start_date']);
-    const badStatus = await get311('requests.json?status=lost');
-    expect([badStatus.status, badStatus.body.errors[0].field]).toEqual([400, 'status']);
+    expect(expectErrors(await get311('requests.json?start_date=yesterday'), 400)).toEqual(['start_date']);
+    expect(expectErrors(await get311('requests.xml?status=lost'), 400, 'xml')).toEqual(['status']);
+    expectErrors(await get311('requests/not-an-id.xml'), 404, 'xml');
+    expectErrors(await get311(`requests/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}.json`), 404);
+    // Errors the gateway answers itself take the same form under /open311/.
+    expectErrors(await get311('nothing.xml', '/open311/v3/'), 404, 'xml');
 
     const after = await get311('requests.json?service_code=water.leak');
     expect(after.body.length).toBe(before.body.length);
@@ -238,7 +330,7 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     await eventually(async () => ((await api(`/api/v1/cases/${id}`, { token: supervisor })).body.status === 'resolved' ? true : undefined));
 
     const outOfRange = await rate({ api_key: apiKey, rating: '9' });
-    expect([outOfRange.status, ((await outOfRange.json()) as { errors: { field: string }[] }).errors[0].field]).toEqual([400, 'rating']);
+    expect([outOfRange.status, await outOfRange.json()]).toEqual([400, [{ code: 400, description: expect.stringMatching(/^rating: /) }]]);
     const other = await api('/api/v1/open311-clients', { method: 'POST', token: admin, body: { name: 'Another app' } });
     expect((await rate({ api_key: other.body.apiKey, rating: '5' })).status).toBe(404);
     const rated = await rate({ api_key: apiKey, rating: '2', comment: 'Still wet' });
@@ -250,6 +342,69 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     expect(kept).toMatchObject({ round: 1, level: 'dissatisfied', via: 'open311', comment: 'Still wet' });
     // Dissatisfied: the request is open again.
     await eventually(async () => ((await get311(`requests/${id}.json`)).body[0].status === 'open' ? true : undefined));
+  });
+
+  it('starts from Service Discovery (JSON and XML) and follows it to the endpoint', async () => {
+    const discovery = await get311('discovery.json', '/open311/');
+    expect(discovery.status).toBe(200);
+    expectValid(json.discovery, discovery.body);
+    const [endpoint] = discovery.body.endpoints;
+    expect(endpoint).toMatchObject({ specification: 'http://wiki.open311.org/GeoReport_v2', type: 'production', formats: ['text/xml', 'application/json'] });
+    expect(endpoint.url).toBe(`${stack.gatewayUrl}/open311/v2`);
+
+    const asXml = await get311('discovery.xml', '/open311/');
+    expect(asXml.contentType).toMatch(/application\/xml/);
+    const body = asXml.body as { endpoints: unknown };
+    const endpoints = listOf(body.endpoints, 'endpoint').map((e) => ({ ...(e as object), formats: listOf((e as { formats: unknown }).formats, 'format') }));
+    expectValid(xml.discovery, { ...body, endpoints });
+    expect(endpoints).toEqual(discovery.body.endpoints);
+    expectElementOrder(asXml.text, 'discovery', ['changeset', 'contact', 'key_service', 'endpoints']);
+    expectElementOrder(asXml.text, 'endpoint', ['specification', 'url', 'changeset', 'type', 'formats']);
+    expectErrors(await get311('discovery.csv', '/open311/'), 404);
+
+    // What a client does next: the endpoint it was given answers.
+    const services = await fetch(`${endpoint.url}/services.json`);
+    expect(services.status).toBe(200);
+    expectValid(json.services, await services.json());
+  });
+
+  it('files the attributes a service asks for with the case, in words its staff read', async () => {
+    const created = await post311({
+      api_key: apiKey,
+      service_code: 'public-works.streetlight',
+      lat: (42.33 + Math.random() * 0.04).toFixed(5),
+      long: (-71.12 + Math.random() * 0.05).toFixed(5),
+      description: distinct('The lamp outside the library'),
+      'attribute[pole_number]': 'SL-2231',
+      'attribute[problems][]': 'dark',
+    });
+    expect(created.status).toBe(200);
+    const id: string = created.body[0].service_request_id;
+    const staff = await api(`/api/v1/cases/${id}`, { token: await tokenFor('dispatcher1') });
+    expect(staff.body.description).toContain('SL-2231');
+    expect(staff.body.description).toContain('Off at night');
+  });
+
+  it('answers a client that asked for tokens with a token, which names its request (JSON and XML)', async () => {
+    const client = await api('/api/v1/open311-clients', { method: 'POST', token: admin, body: { name: 'Batch uploader', answersWithToken: true } });
+    expect(client.body.answersWithToken).toBe(true);
+    const fields = { api_key: client.body.apiKey, service_code: 'water.leak', address_string: `${Math.floor(Math.random() * 900) + 100} Harbour Road`, description: distinct('Leak at the harbour') };
+    const created = await post311(fields);
+    expect(created.status).toBe(200);
+    expectValid(json.created, created.body);
+    const { token } = created.body[0];
+    expect(token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.body[0].service_request_id).toBeUndefined();
+    const resolved = await get311(`tokens/${token}.json`);
+    expectValid(json.token, resolved.body);
+    const id: string = resolved.body[0].service_request_id;
+    expect((await get311(`requests/${id}.json`)).body[0]).toMatchObject({ service_request_id: id, service_code: 'water.leak' });
+    const resolvedXml = await get311(`tokens/${token}.xml`);
+    expectValid(xml.token, listOf(resolvedXml.body, 'request'));
+    expectElementOrder(resolvedXml.text, 'request', fieldsOf('TokenResponse'));
+    const asXml = await post311({ ...fields, description: distinct('Another leak at the harbour') }, 'xml');
+    expectValid(xml.created, listOf(asXml.body, 'request'));
+    expectErrors(await get311(`tokens/${'1'.repeat(8)}-1111-4111-8111-${'1'.repeat(12)}.json`), 404);
   });
 
   it('stops taking requests from a revoked client', async () => {

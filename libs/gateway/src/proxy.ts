@@ -1,7 +1,7 @@
 import { request as httpRequest, Agent, IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, JwtVerifier } from '@duban/auth';
-import { HttpProblem, problemFor, Problems } from '@duban/service-defaults';
+import { HttpProblem, problemFor, Problems, sendProblem } from '@duban/service-defaults';
 import type { Logger } from '@duban/telemetry';
 import { routeFor, Upstream } from './routes';
 import { corsHeaders, RateLimiter, requestIdOf } from './edge';
@@ -35,10 +35,7 @@ export interface ProxyOptions {
 export function createProxy(options: ProxyOptions) {
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
-  const fail = (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem) => {
-    if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
-    return reply.status(problem.status).header('content-type', 'application/problem+json').send(problem.body(request.url));
-  };
+  const fail = (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem) => sendProblem(request, reply, problem);
 
   const tooMany = (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, who: string) => {
     void reply.header('retry-after', String(retryAfterSeconds));
@@ -81,6 +78,9 @@ export function createProxy(options: ProxyOptions) {
     const body = request.body as Buffer | undefined;
     const headers = forwardable(request.headers);
     headers['x-forwarded-for'] = request.ip;
+    // Where the client reached us (services that print their own public URL, e.g. Open311 discovery, read it).
+    headers['x-forwarded-host'] = request.headers.host ?? '';
+    headers['x-forwarded-proto'] = request.protocol;
     headers['x-request-id'] = requestId;
     // Only the body Fastify actually read is forwarded (none for GET/HEAD), so the length must match it.
     delete headers['content-length'];

@@ -13,6 +13,10 @@ describe('routeFor', () => {
     expect(routeFor('/open311/v2/services.json')).toMatchObject({ upstream: 'intake', bearer: false });
     expect(routeFor('/api/v1/cases')?.bearer).toBeUndefined();
     expect(routeFor('/open311/v3/services.json')).toBeUndefined();
+    // Service Discovery, where a GeoReport client starts; nothing else beside /open311/v2.
+    expect(routeFor('/open311/discovery.json')).toMatchObject({ upstream: 'intake', bearer: false });
+    expect(routeFor('/open311/discovery.xml?x=1')).toMatchObject({ upstream: 'intake', bearer: false });
+    expect(routeFor('/open311/discovery.html')).toBeUndefined();
   });
 
   it('matches whole segments only and refuses unknown paths', () => {

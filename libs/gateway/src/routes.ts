@@ -23,6 +23,9 @@ export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/open311-clients', upstream: 'intake', roles: ['admin'] },
   { prefix: '/api/v1/imports', upstream: 'intake', roles: ['dispatcher', 'admin'] },
   { prefix: '/open311/v2', upstream: 'intake', bearer: false },
+  // GeoReport v2 Service Discovery: where a client starts.
+  { prefix: '/open311/discovery.json', upstream: 'intake', bearer: false },
+  { prefix: '/open311/discovery.xml', upstream: 'intake', bearer: false },
   { prefix: '/api/v1/units', upstream: 'dispatch' },
   { prefix: '/api/v1/assignments', upstream: 'dispatch', roles: STAFF },
   { prefix: '/api/v1/coordination-queue', upstream: 'dispatch', roles: STAFF },

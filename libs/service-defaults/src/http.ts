@@ -14,6 +14,7 @@ import { InvalidToken, IssuerUnavailable, JwtVerifier, Principal } from '@duban/
 import type { Logger } from '@duban/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TSchema, Static } from '@sinclair/typebox';
+import { sendProblem } from './georeport';
 import { HttpProblem, Problems } from './problem';
 
 type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
@@ -26,7 +27,7 @@ export class SchemaPipe<T extends TSchema> implements PipeTransform<unknown, Sta
   }
 }
 
-/** Turns every error into RFC 9457 problem+json. Unknown errors are logged and answered 500. */
+/** Turns every error into RFC 9457 problem+json (GeoReport's error list under /open311/). Unknown errors are logged and answered 500. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
@@ -37,11 +38,7 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const problem = problemFor(error);
     if (problem.status >= 500) this.logger.error({ err: error, url: request.url }, 'request failed');
-    if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
-    void reply
-      .status(problem.status)
-      .header('content-type', 'application/problem+json')
-      .send(problem.body(request.url));
+    sendProblem(request, reply, problem);
   }
 }
 

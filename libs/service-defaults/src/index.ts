@@ -1,5 +1,6 @@
 export * from './config';
 export * from './problem';
+export * from './georeport';
 export * from './http';
 export * from './health';
 export * from './runtime';

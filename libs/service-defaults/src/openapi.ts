@@ -56,7 +56,8 @@ export function describeControllers(service: string, controllers: readonly NestT
             ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
             responses: {
               [method === 'post' ? '2XX' : '200']: { description: 'Done', content: { 'application/json': { schema: { type: 'object' } } } },
-              '4XX': { $ref: '#/components/responses/Problem' },
+              // GeoReport v2 clients read the spec's error list under /open311/ (georeport.ts); the rest of the API answers RFC 9457.
+              '4XX': { $ref: path.startsWith('/open311/') ? '#/components/responses/GeoReportErrors' : '#/components/responses/Problem' },
             },
             ...(path.startsWith('/open311/') || path.startsWith('/api/v1/ratings/by-link') ? { security: [] } : {}),
           };
@@ -88,7 +89,8 @@ export function openApiDocument(paths: OpenApiPaths, version: string): Record<st
     info: {
       title: 'Duban (督办) public API',
       version,
-      description: 'Every path of the platform, through the gateway. Errors are RFC 9457 problem+json naming the field. Bearer tokens from the organisation\'s OIDC issuer (Keycloak).',
+      description:
+        'Every path of the platform, through the gateway. Errors are RFC 9457 problem+json naming the field (under /open311/, GeoReport v2\'s error list). Bearer tokens from the organisation\'s OIDC issuer (Keycloak).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
@@ -109,8 +111,22 @@ export function openApiDocument(paths: OpenApiPaths, version: string): Record<st
             errors: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, field: { type: 'string' }, detail: { type: 'string' } } } },
           },
         },
+        GeoReportErrors: {
+          type: 'array',
+          minItems: 1,
+          items: { type: 'object', required: ['code', 'description'], properties: { code: { type: 'integer' }, description: { type: 'string' } } },
+        },
       },
-      responses: { Problem: { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } },
+      responses: {
+        Problem: { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        GeoReportErrors: {
+          description: 'GeoReport v2 errors: one {code, description} per wrong field (description "field: what is wrong"); XML as <errors><error><code/><description/></error></errors>',
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/GeoReportErrors' } },
+            'application/xml': { schema: { $ref: '#/components/schemas/GeoReportErrors' } },
+          },
+        },
+      },
     },
   };
 }

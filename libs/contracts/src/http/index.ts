@@ -204,7 +204,14 @@ export const DesignateLeadRequest = Type.Object({ unitId: UnitCode, reason: Text
 export type DesignateLeadRequest = Static<typeof DesignateLeadRequest>;
 
 /** Body of POST /api/v1/open311-clients (administrators): a client that may POST Open311 requests. */
-export const Open311ClientRequest = Type.Object({ name: Text(1, 100) }, { additionalProperties: false });
+export const Open311ClientRequest = Type.Object(
+  {
+    name: Text(1, 100),
+    /** GeoReport v2 asynchronous creation: POST requests answers with a `token` the client resolves with GET tokens/{token} (false: with the service_request_id). */
+    answersWithToken: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 export type Open311ClientRequest = Static<typeof Open311ClientRequest>;
 
 /**

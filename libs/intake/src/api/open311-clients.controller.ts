@@ -21,7 +21,7 @@ export class Open311ClientsController {
   @HttpCode(201)
   async create(@Body(new SchemaPipe(Open311ClientRequest)) body: Open311ClientRequest, @CurrentPrincipal() principal: Principal) {
     this.admin(principal);
-    return this.open311.createClient(body.name, principal.username);
+    return this.open311.createClient(body.name, principal.username, body.answersWithToken ?? false);
   }
 
   @Delete(':id')

@@ -2,15 +2,21 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from
 import { HttpProblem, Problems } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
 import { CaseIntake } from '../application/case-intake';
-import { Category } from '../domain/category';
-import { KeywordCategory } from '../domain/classification';
-import { Format, open311Status, Open311Request, Open311Service, readSubmission, splitFormat, statusNotes, toXml } from '../domain/open311';
-import { CaseRepository } from '../infrastructure/case.repository';
+import { attributeInSpecOrder, documentXml, Format, open311Status, Open311Request, Open311Service, readAttributes, readSubmission, splitFormat, statusNotes, toXml } from '../domain/open311';
+import { randomUUID } from 'node:crypto';
+import { CaseRepository, ListedCategory } from '../infrastructure/case.repository';
 import { Open311Repository, RequestRow } from '../infrastructure/open311.repository';
 
 export const OPEN311_CONFIG = Symbol('OPEN311_CONFIG');
 export interface Open311Config {
   jurisdictionId: string;
+  /** Discovery: whom a client's developer asks, and how a key is obtained. */
+  contact: string;
+  keyService: string;
+  /** Discovery: `production` or `test` (a demo or staging install). */
+  endpointType: 'production' | 'test';
+  /** The public base URL clients use (e.g. https://311.example.gov); unset: where they reached the gateway. */
+  publicUrl?: string;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -26,7 +32,7 @@ const notFound = (what: string) => Problems.notFound(what);
  * Open311 GeoReport v2 on intake (https://wiki.open311.org/GeoReport_v2): services
  * are the taxonomy's sub-classes; requests are the public cases (web, app and
  * Open311 channels). Reading needs no credentials; POST needs a client's api_key.
- * Errors are RFC 9457 problem+json naming the field, like every Duban API.
+ * Errors are GeoReport's error list naming the field (`sendProblem`, libs/service-defaults).
  */
 @Controller('open311/v2')
 export class Open311Controller {
@@ -53,15 +59,26 @@ export class Open311Controller {
     throw notFound('This Open311 resource');
   }
 
-  /** GET services/{service_code}.{format}: the service definition (Duban's services have no extra attributes). */
+  /** GET services/{service_code}.{format}: the service definition — the attributes (`attribute[code]`) the service asks for. */
   @Get('services/:file')
   async service(@Param('file') file: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
     const { name, format } = this.fileOf(file);
     this.checkJurisdiction(query.jurisdiction_id);
-    if (!(await this.cases.findCategory(name))) throw notFound(`Service "${name}"`);
-    const definition = { service_code: name, attributes: [] };
-    if (format === 'xml') return this.xml(reply, `<?xml version="1.0" encoding="utf-8"?>\n<service_definition><service_code>${name}</service_code><attributes/></service_definition>\n`);
+    const category = (await this.cases.allCategories()).get(name);
+    if (!category) throw notFound(`Service "${name}"`);
+    const definition = { service_code: name, attributes: [...category.open311Attributes].sort((a, b) => (a.order ?? 0) - (b.order ?? 0)).map(attributeInSpecOrder) };
+    if (format === 'xml') return this.xml(reply, documentXml('service_definition', definition));
     return definition;
+  }
+
+  /** GET tokens/{token}.{format}: the service request a POST answered with a token for (asynchronous creation). */
+  @Get('tokens/:file')
+  async token(@Param('file') file: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, format } = this.fileOf(file);
+    this.checkJurisdiction(query.jurisdiction_id);
+    const id = UUID.test(name) ? await this.open311.requestOfToken(name) : undefined;
+    if (!id) throw notFound('This token');
+    return this.send(reply, format, 'service_requests', 'request', [{ service_request_id: id, token: name }]);
   }
 
   /** GET requests/{service_request_id}.{format} (also request/…, as the published Swagger spells it). */
@@ -83,15 +100,22 @@ export class Open311Controller {
     if (name !== 'requests') throw notFound('This Open311 resource');
     // The spec sends form fields; JSON bodies and query parameters are read the same way.
     const form = { ...(query as Record<string, unknown>), ...((body ?? {}) as Record<string, unknown>) };
-    const { submission, errors } = readSubmission(form);
+    const { submission, errors, attributes } = readSubmission(form);
     const apiKey = typeof form.api_key === 'string' ? form.api_key : undefined;
     const client = apiKey ? await this.open311.clientFor(apiKey) : undefined;
     if (!client) throw new HttpProblem(403, 'invalid-api-key', 'A valid api_key is required.', 'api_key: missing, unknown or revoked; ask the operator of this Duban for a key.');
-    if (!submission) throw Problems.validation(errors);
-    this.checkJurisdiction(submission.jurisdictionId);
-    const { category } = await this.intake.categoryOf(submission.serviceCode, '', 'service_code');
-    const description = submission.description ?? `${category.nameEn} reported via Open311`;
-    const firstLine = description.split('\n')[0].slice(0, 150);
+    this.checkJurisdiction(typeof form.jurisdiction_id === 'string' ? form.jurisdiction_id : undefined);
+    // The service and its attributes are checked with the other fields, so one answer names every wrong field.
+    const code = typeof form.service_code === 'string' ? form.service_code.trim() : '';
+    const category = code ? (await this.cases.allCategories()).get(code) : undefined;
+    if (code && !category) errors.push({ pointer: '/service_code', field: 'service_code', detail: `unknown service "${code.slice(0, 80)}"; services.${format} lists them` });
+    const checked = category ? readAttributes(category.code, category.open311Attributes, attributes) : undefined;
+    if (checked) errors.push(...checked.errors);
+    if (!submission || !category || errors.length > 0) throw Problems.validation(errors);
+    const given = submission.description ?? `${category.nameEn} reported via Open311`;
+    const description = checked && checked.lines.length > 0 ? `${given}\n\n${checked.lines.join('\n')}` : given;
+    const firstLine = given.split('\n')[0].slice(0, 150);
+    const token = client.answersWithToken ? randomUUID() : undefined;
     const address = submission.address ?? (submission.addressId ? `address id ${submission.addressId}` : undefined);
     const created = await this.intake.file({
       body: {
@@ -104,13 +128,17 @@ export class Open311Controller {
       reporter: { subject: `open311:${client.id}`, username: client.name.slice(0, 100) },
       contact: submission.contact,
       sourceReference: `Open311 client ${client.name}`.slice(0, 200),
+      alsoWrite: (tx, caseId) =>
+        this.open311.addToCase(tx, caseId, { mediaUrl: submission.mediaUrl, attributes: checked?.values, ...(token ? { token: { token, clientId: client.id } } : {}) }),
     });
     if (!created) throw Problems.internal();
-    if (submission.mediaUrl) await this.open311.setMediaUrl(created.id, submission.mediaUrl);
+    // A client that asked for tokens gets one (GET tokens/{token} names the request); Duban files at once, so it resolves at once.
     const response = [
       {
-        service_request_id: created.id,
-        service_notice: `Received as ${category.nameEn} (${category.nameZh}), tier ${created.tier}; follow it at requests/${created.id}.${format}`,
+        ...(token ? { token } : { service_request_id: created.id }),
+        service_notice: token
+          ? `Received as ${category.nameEn} (${category.nameZh}), tier ${created.tier}; tokens/${token}.${format} names the request`
+          : `Received as ${category.nameEn} (${category.nameZh}), tier ${created.tier}; follow it at requests/${created.id}.${format}`,
         ...(submission.contact.accountId ? { account_id: submission.contact.accountId } : {}),
       },
     ];
@@ -235,13 +263,14 @@ export class Open311Controller {
   }
 }
 
-function serviceOf(c: Category & KeywordCategory & { classNameEn: string | null }): Open311Service {
+function serviceOf(c: ListedCategory): Open311Service {
   const keywords = [...(c.keywords.en ?? []), ...(c.keywords.zh ?? [])];
   return {
     service_code: c.code,
     service_name: c.nameEn,
     description: `${c.nameEn} (${c.nameZh}); tier ${c.tier}`,
-    metadata: false,
+    // True: services/{code} defines attributes for this service.
+    metadata: c.open311Attributes.length > 0,
     type: 'realtime',
     keywords: keywords.length > 0 ? keywords.join(',') : null,
     group: c.classNameEn,

@@ -4,6 +4,7 @@ import { enqueue } from '@duban/messaging';
 import { Problems, ServiceRuntime } from '@duban/service-defaults';
 import { Attr, currentTraceId, setSpanAttributes } from '@duban/telemetry';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { Category } from '../domain/category';
 import { classify, urgencyKeywords } from '../domain/classification';
 import { boundingBox, DuplicatePolicy, findOriginal, Match, TEXT_RADIUS_FACTOR } from '../domain/duplicates';
@@ -26,6 +27,8 @@ export interface Filing {
   sourceReference?: string;
   /** The filer's clearance (public when absent): a report is never linked to a case above it. */
   clearance?: Confidentiality;
+  /** More of the channel's own rows, written in the case's transaction (Open311: media, attributes, a token). */
+  alsoWrite?: (tx: EntityManager, caseId: string) => Promise<void>;
 }
 
 /**
@@ -138,6 +141,7 @@ export class CaseIntake {
         receipt,
         event.id,
       );
+      await f.alsoWrite?.(tx, id);
       if (!match) {
         await enqueue(tx, this.runtime.topic, [event]);
         return 'received';

@@ -5,6 +5,7 @@ import { Category } from '../domain/category';
 import { KeywordCategory } from '../domain/classification';
 import { describeEvent, laterStatus, CaseStatus } from '../domain/case-view';
 import { Candidate } from '../domain/duplicates';
+import type { Open311Attribute } from '../domain/open311';
 
 export interface NewCase extends CreateCaseRequest {
   id: string;
@@ -44,9 +45,12 @@ export interface StoredCase {
 
 const CATEGORY_CACHE_MS = 30_000;
 
+/** A category as the lists read it: names, keywords, its class, and the Open311 attributes it asks for. */
+export type ListedCategory = KeywordCategory & Category & { classNameEn: string | null; open311Attributes: Open311Attribute[] };
+
 /** Intake's cases and the case view (read model) it keeps from everyone's events. */
 export class CaseRepository {
-  private categories?: { loadedAt: number; byCode: Map<string, KeywordCategory & Category & { classNameEn: string | null }> };
+  private categories?: { loadedAt: number; byCode: Map<string, ListedCategory> };
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -55,10 +59,11 @@ export class CaseRepository {
     return (await this.allCategories()).get(code);
   }
 
-  async allCategories(): Promise<Map<string, KeywordCategory & Category & { classNameEn: string | null }>> {
+  async allCategories(): Promise<Map<string, ListedCategory>> {
     if (!this.categories || Date.now() - this.categories.loadedAt > CATEGORY_CACHE_MS) {
-      const rows: (KeywordCategory & Category & { classNameEn: string | null })[] = await this.dataSource.query(
-        'SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier, keywords, class_name_en AS "classNameEn" FROM categories ORDER BY code',
+      const rows: ListedCategory[] = await this.dataSource.query(
+        `SELECT code, name_zh AS "nameZh", name_en AS "nameEn", tier, keywords, class_name_en AS "classNameEn",
+                open311_attributes AS "open311Attributes" FROM categories ORDER BY code`,
       );
       this.categories = { loadedAt: Date.now(), byCode: new Map(rows.map((c) => [c.code, c])) };
     }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { EventOf, newEvent, RatingSubmitted } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -44,21 +44,21 @@ export class Open311Repository {
   }
 
   /** A new client and its key; only the key's hash is kept, so this is the one time it is shown. */
-  async createClient(name: string, by: string): Promise<{ id: string; name: string; apiKey: string; keyPrefix: string }> {
+  async createClient(name: string, by: string, answersWithToken = false): Promise<{ id: string; name: string; apiKey: string; keyPrefix: string; answersWithToken: boolean }> {
     const apiKey = `o311_${randomBytes(24).toString('hex')}`;
     const id = randomUUID();
     const keyPrefix = apiKey.slice(0, 9);
     await this.dataSource.query(
-      'INSERT INTO open311_clients (id, name, key_hash, key_prefix, created_by) VALUES ($1, $2, $3, $4, $5)',
-      [id, name, hash(apiKey), keyPrefix, by],
+      'INSERT INTO open311_clients (id, name, key_hash, key_prefix, created_by, answers_with_token) VALUES ($1, $2, $3, $4, $5, $6)',
+      [id, name, hash(apiKey), keyPrefix, by, answersWithToken],
     );
-    return { id, name, apiKey, keyPrefix };
+    return { id, name, apiKey, keyPrefix, answersWithToken };
   }
 
   async listClients(): Promise<unknown[]> {
     return this.dataSource.query(
       `SELECT id, name, key_prefix AS "keyPrefix", created_by AS "createdBy", created_at AS "createdAt",
-              last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy"
+              last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy", answers_with_token AS "answersWithToken"
          FROM open311_clients ORDER BY created_at`,
     );
   }
@@ -72,16 +72,34 @@ export class Open311Repository {
   }
 
   /** The client an API key belongs to, unless it was revoked. */
-  async clientFor(apiKey: string): Promise<{ id: string; name: string } | undefined> {
+  async clientFor(apiKey: string): Promise<{ id: string; name: string; answersWithToken: boolean } | undefined> {
     const [row] = await this.dataSource.query(
-      `UPDATE open311_clients SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, name`,
+      `UPDATE open311_clients SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL
+       RETURNING id, name, answers_with_token AS "answersWithToken"`,
       [hash(apiKey)],
     );
     return row?.[0];
   }
 
-  async setMediaUrl(caseId: string, url: string): Promise<void> {
-    await this.dataSource.query('UPDATE cases SET media_url = $2 WHERE id = $1', [caseId, url]);
+  /** What an Open311 POST adds to its case, in the case's own transaction: the media URL, the attribute values, a token. */
+  async addToCase(tx: EntityManager, caseId: string, extra: { mediaUrl?: string; attributes?: Record<string, unknown>; token?: { token: string; clientId: string } }): Promise<void> {
+    if (extra.mediaUrl || (extra.attributes && Object.keys(extra.attributes).length > 0)) {
+      await tx.query('UPDATE cases SET media_url = coalesce($2, media_url), open311_attributes = $3::jsonb WHERE id = $1', [
+        caseId,
+        extra.mediaUrl ?? null,
+        extra.attributes && Object.keys(extra.attributes).length > 0 ? JSON.stringify(extra.attributes) : null,
+      ]);
+    }
+    if (extra.token) await tx.query('INSERT INTO open311_tokens (token, client_id, case_id) VALUES ($1, $2, $3)', [extra.token.token, extra.token.clientId, caseId]);
+  }
+
+  /** The public request a token stands for (GET tokens/{token}); undefined: no such token, or its case is not public. */
+  async requestOfToken(token: string): Promise<string | undefined> {
+    const [row]: { case_id: string }[] = await this.dataSource.query(
+      `SELECT t.case_id FROM open311_tokens t JOIN cases c ON c.id = t.case_id WHERE t.token = $1 AND c.confidentiality = 'public'`,
+      [token],
+    );
+    return row?.case_id;
   }
 
   async requests(filter: RequestFilter): Promise<RequestRow[]> {
