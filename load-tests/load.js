@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // npm run load -- <scenario> [--mode standalone|distributed] [--rate N] [--duration 2m] [--no-record]
+// npm run load:knee -- [--mode …] [--from 25] [--step 25] [--to 400] [--duration 20s] [--no-record]
+//   steps the rate of intake-steady up on one running platform until the POST p99 passes
+//   KNEE_P99_MS (200), prints the curve and records the knee: the highest rate that held.
 //
 // Starts what the scenario needs (a standalone Duban of its own on other ports, or the local
 // distributed stack with the services), runs the k6 scenario of load-tests/<scenario>.js,
@@ -19,13 +22,17 @@ const SERVICES = ['intake', 'dispatch', 'collaboration', 'escalation', 'assessme
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 function parseArgs(argv) {
-  const args = { scenario: undefined, mode: 'standalone', rate: undefined, duration: undefined, record: true, extra: {} };
+  const args = { scenario: undefined, mode: 'standalone', rate: undefined, duration: undefined, record: true, extra: {}, knee: false, from: 25, step: 25, to: 400 };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--mode') args.mode = argv[++i];
     else if (a === '--rate') args.rate = Number(argv[++i]);
     else if (a === '--duration') args.duration = argv[++i];
     else if (a === '--no-record') args.record = false;
+    else if (a === '--knee') args.knee = true;
+    else if (a === '--from') args.from = Number(argv[++i]);
+    else if (a === '--step') args.step = Number(argv[++i]);
+    else if (a === '--to') args.to = Number(argv[++i]);
     else if (a === '--checkout') args.checkout = resolve(argv[++i]);
     else if (a === '--env') {
       const [k, ...v] = argv[++i].split('=');
@@ -33,6 +40,7 @@ function parseArgs(argv) {
     } else if (!a.startsWith('--') && !args.scenario) args.scenario = a.replace(/\.js$/, '');
     else throw new Error(`unknown argument ${a}`);
   }
+  if (args.knee) args.scenario ??= 'intake-steady';
   if (!args.scenario) throw new Error('usage: npm run load -- <scenario> [--mode standalone|distributed] [--rate N] [--duration 2m] [--no-record]');
   if (!existsSync(join(__dirname, `${args.scenario}.js`))) throw new Error(`no scenario load-tests/${args.scenario}.js`);
   if (!['standalone', 'distributed'].includes(args.mode)) throw new Error('--mode is standalone or distributed');
@@ -270,9 +278,47 @@ function appendRecord(mode, row) {
   writeFileSync(file, lines.join('\n'));
 }
 
+/**
+ * The knee: intake-steady at rising rates on one platform, each step after the previous one's
+ * backlog drained; the highest rate whose POST p99 stayed within KNEE_P99_MS, with k6 offering
+ * (nearly) all of it and no errors.
+ */
+async function knee(args, platform, workload) {
+  const limitMs = Number(process.env.KNEE_P99_MS ?? 200);
+  const duration = args.duration ?? '20s';
+  const curve = [];
+  let best;
+  for (let rate = args.from; rate <= args.to; rate += args.step) {
+    const summaryFile = join(REPO, '.duban', 'k6', `knee-${args.mode}-${rate}.json`);
+    const code = await new Promise((r) => runK6({ ...args, scenario: 'intake-steady', rate, duration }, platform, summaryFile, workload).once('exit', (c) => r(c ?? 1)));
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    const post = summary.metrics['http_req_duration{name:create-case}'] ?? {};
+    const assigned = summary.metrics.case_assigned_ms?.max > 0 ? summary.metrics.case_assigned_ms : {};
+    const offered = summary.metrics.iterations?.rate ?? 0;
+    const errors = summary.metrics.http_req_failed?.value ?? 0;
+    const held = post['p(99)'] <= limitMs && offered >= 0.95 * rate && errors === 0;
+    curve.push({ rate, offered, p99: post['p(99)'], assigned: assigned['p(99)'], held });
+    say(`knee: ${rate}/s → offered ${offered.toFixed(0)}/s, POST p99 ${ms(post['p(99)'])}, assigned p99 ${ms(assigned['p(99)'])}, errors ${(errors * 100).toFixed(2)} % — ${held ? 'held' : 'past the knee'} (k6 exit ${code})`);
+    if (!held) break;
+    best = rate;
+    // The next step starts from an empty backlog.
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && ((await outboxDepth(platform)) > 0 || (await platform.lag()) > 0)) await sleep(500);
+  }
+  const line = curve.map((c) => `${c.rate}/s ${ms(c.p99)}${c.held ? '' : ' ✗'}`).join(' · ');
+  say(`curve (POST p99 by offered rate): ${line}`);
+  say(`knee: ${best === undefined ? `none (already past ${limitMs} ms at ${args.from}/s)` : `${best} cases/s with POST p99 ≤ ${limitMs} ms`}`);
+  if (args.record) {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).toString().trim();
+    appendRecord('knee', `| ${new Date().toISOString().slice(0, 10)} | ${commit} | ${args.mode} | ${duration} per step | ${line} | ${best === undefined ? 'none' : `**${best}/s**`} |`);
+    say('recorded in docs/benchmarks.md');
+  }
+  return 0;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const rate = args.rate ?? 200;
+  const rate = args.knee ? args.to : args.rate ?? 200;
   say(`building (npm run build)`);
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: 'inherit' });
   if (args.checkout) execFileSync('npm', ['run', '--silent', 'build'], { cwd: args.checkout, stdio: 'inherit' });
@@ -287,6 +333,11 @@ async function main() {
   const platform = args.mode === 'standalone' ? await startStandalone(args, limits) : await startDistributed(args, limits);
   let exitCode = 1;
   try {
+    if (args.knee) {
+      mkdirSync(join(REPO, '.duban', 'k6'), { recursive: true });
+      exitCode = await knee(args, platform, workload);
+      return;
+    }
     const summaryFile = join(REPO, '.duban', 'k6', `${args.scenario}-${args.mode}.json`);
     mkdirSync(join(REPO, '.duban', 'k6'), { recursive: true });
     const since = new Date();
@@ -364,6 +415,7 @@ async function main() {
     }
   } finally {
     await platform.stop();
+    if (args.knee) process.exit(exitCode);
   }
   process.exit(exitCode);
 }

@@ -1,13 +1,23 @@
 // Smoke load: a constant 50 new cases per second for 30 s through the gateway,
-// with real Keycloak tokens. Thresholds are the acceptance criteria; p95 and
-// p99 are recorded in docs/benchmarks.md. Bounded in count and time, loopback only.
+// with real Keycloak tokens. Thresholds are the acceptance criteria (issue 13): no error,
+// POST p95 ≤ 500 ms and POST → assigned p95 ≤ 2 s (one case in 25 is followed through its
+// case view) — wide on a noisy machine for what it measures, so a regression of the old kind
+// (p95 of seconds) fails CI. Bounded in count and time, loopback only.
 import http from 'k6/http';
-import { check } from 'k6';
+import { check, sleep } from 'k6';
+import { Trend, Counter } from 'k6/metrics';
+import exec from 'k6/execution';
 
 const GATEWAY = __ENV.GATEWAY_URL || 'http://127.0.0.1:8080';
 const ISSUER = __ENV.OIDC_ISSUER_URL || 'http://127.0.0.1:18080/realms/duban';
 const RATE = Number(__ENV.RATE || 50);
 const DURATION = __ENV.DURATION || '30s';
+
+const P95_MS = Number(__ENV.P95_MS || 500);
+const ASSIGNED_P95_MS = Number(__ENV.ASSIGNED_P95_MS || 2000);
+const FOLLOW = 25;
+const assigned = new Trend('case_assigned_ms', true);
+const unassigned = new Counter('cases_not_assigned_in_10s');
 
 const CATEGORIES = ['water.leak', 'housing.repair', 'transport.road-damage', 'environment.noise', 'urban.street-cleaning', 'parks.tree-hazard'];
 
@@ -30,8 +40,9 @@ export const options = {
   thresholds: {
     http_req_failed: ['rate<0.001'],
     checks: ['rate>0.999'],
-    // Recorded, not asserted: the machines are noisy (see docs/benchmarks.md).
-    'http_req_duration{name:create-case}': ['p(95)>=0'],
+    'http_req_duration{name:create-case}': [`p(95)<=${P95_MS}`],
+    case_assigned_ms: [`p(95)<=${ASSIGNED_P95_MS}`],
+    cases_not_assigned_in_10s: ['count<1'],
     dropped_iterations: ['count<1'],
   },
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
@@ -62,5 +73,18 @@ export default function (data) {
     }),
     { headers: { 'content-type': 'application/json', authorization: `Bearer ${data.token}` }, tags: { name: 'create-case' } },
   );
-  check(res, { 'case accepted (201)': (r) => r.status === 201 });
+  const accepted = check(res, { 'case accepted (201)': (r) => r.status === 201 });
+  if (!accepted || exec.scenario.iterationInTest % FOLLOW !== 0) return;
+  // What a person sees: the case's view showing its unit (POST → assigned), polled every 100 ms.
+  const id = res.json('id');
+  const started = Date.now() - res.timings.duration;
+  while (Date.now() - started < 10_000) {
+    sleep(0.1);
+    const view = http.get(`${GATEWAY}/api/v1/cases/${id}`, { headers: { authorization: `Bearer ${data.token}` }, tags: { name: 'follow' } });
+    if (view.status === 200 && view.json('status') !== 'received') {
+      assigned.add(Date.now() - started);
+      return;
+    }
+  }
+  unassigned.add(1);
 }

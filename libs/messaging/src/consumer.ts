@@ -51,6 +51,8 @@ export interface IdempotentConsumerOptions {
   afterCommit?: () => void;
   /** Told the outcome of messages, e.g. to count them in a metric. */
   observe?: (outcome: keyof ConsumerStats, count: number) => void;
+  /** Told how many messages are still behind each delivery (Subscription.lag), e.g. for the consumer-lag gauge. */
+  observeLag?: (topic: string, partition: number | undefined, behind: number) => void;
 }
 
 /** The message cannot be processed, whatever the number of attempts. */
@@ -118,6 +120,7 @@ export class IdempotentConsumer {
       topics: this.options.topics,
       handle: (m) => this.handle(m),
       handleBatch: (m) => this.handleBatch(m),
+      ...(this.options.observeLag ? { lag: this.options.observeLag } : {}),
     });
   }
 

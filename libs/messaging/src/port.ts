@@ -27,6 +27,12 @@ export interface Subscription {
    * transport delivers them again. Transports call it when it is given.
    */
   handleBatch?(messages: IncomingMessage[]): Promise<void>;
+  /**
+   * Optional: told, after each delivery, how many messages are still behind it — of one
+   * partition (Kafka: the partition's end as of the fetch) or of the whole topic (`partition`
+   * undefined: the standalone bus reads a topic as one). The consumer-lag metric.
+   */
+  lag?(topic: string, partition: number | undefined, behind: number): void;
 }
 
 /**

@@ -204,6 +204,19 @@ export class PostgresBus implements MessageTransport {
           }
         }
         if (rows.length > 0) await this.acknowledge(subscription.groupId, topic, done, BigInt(rows[rows.length - 1].seq));
+        if (subscription.lag) {
+          // A short read reached the end; after a full one, what is left is counted (bounded).
+          const behind =
+            rows.length < this.batchSize
+              ? 0
+              : ((
+                  await dataSource.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM bus_messages WHERE topic = $1 AND seq > $2 LIMIT 100000) x`, [
+                    topic,
+                    rows[rows.length - 1].seq,
+                  ])
+                )[0].n as number);
+          subscription.lag(topic, undefined, behind);
+        }
         failures = 0;
         if (rows.length < this.batchSize) await this.nextPublish(topic);
       } catch (error) {

@@ -77,8 +77,9 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
      * An idempotent consumer that records each case.received in `effects` (and in `applied`), and
      * always fails on one event; with `runs`, a multi-row handler that records the size of each run it is given.
      */
-    const effectsConsumer = (groupId: string, topic: string, failingId: string, applied: string[] = [], runs?: number[]) =>
+    const effectsConsumer = (groupId: string, topic: string, failingId: string, applied: string[] = [], runs?: number[], lags?: Map<string, number>) =>
       new IdempotentConsumer({
+        observeLag: lags ? (t, partition, behind) => lags.set(`${t}/${partition ?? 'all'}`, behind) : undefined,
         groupId,
         topics: [topic],
         dataSource,
@@ -174,7 +175,8 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
       // The backlog is there before the group starts: deliveries of many messages at once.
       await transport.publish(topic, events.map((e) => ({ key: e.caseId, value: JSON.stringify(e), headers: {} })));
       const order: string[] = [];
-      const consumer = effectsConsumer(`duban-contract-batch-${multiRow ? 'rows' : 'each'}-${run}`, topic, failing.id, order, multiRow ? runs : undefined);
+      const lags = new Map<string, number>();
+      const consumer = effectsConsumer(`duban-contract-batch-${multiRow ? 'rows' : 'each'}-${run}`, topic, failing.id, order, multiRow ? runs : undefined, lags);
       await consumer.start();
       await eventually(async () => (consumer.stats.applied === 119 && consumer.stats.deadLettered === 1 ? true : undefined));
       const rows: { event_id: string; n: number }[] = await dataSource.query(
@@ -190,6 +192,9 @@ export function describeTransportContract(name: string, open: (databaseUrl: stri
         const ids = new Set(published);
         expect(order.filter((id) => ids.has(id)).filter((id, i, all) => all.indexOf(id) === i)).toEqual(published);
       }
+      // The lag the transport reports (the consumer-lag metric) is back to nothing once the backlog is in.
+      expect(lags.size).toBeGreaterThan(0);
+      expect([...lags.values()].every((n) => n === 0)).toBe(true);
       // Far fewer transactions than events: the backlog went in batches.
       expect(consumer.stats.transactions).toBeLessThan(consumer.stats.applied / 4);
       // The multi-row handler was given whole runs, and the failing event was found by halving its run down to one.

@@ -99,6 +99,8 @@ export class ServiceRuntime {
         logger: this.logger,
         afterCommit: () => this.relay.wake(),
         observe: (outcome, n) => this.metrics.eventsConsumed.inc({ group: `duban-${this.options.service}`, outcome }, n),
+        observeLag: (topic, partition, behind) =>
+          this.metrics.consumerLag.set({ group: `duban-${this.options.service}`, topic, partition: partition === undefined ? 'all' : String(partition) }, behind),
       });
       await consumer.start();
       this.consumers.push(consumer);

@@ -15,5 +15,6 @@ export const Metric = {
   httpRequestDuration: 'duban_http_request_duration_seconds',
   eventsConsumed: 'duban_events_consumed_total',
   outboxPending: 'duban_outbox_pending',
+  consumerLag: 'duban_consumer_lag',
   timerLateness: 'duban_timer_lateness_seconds',
 } as const;

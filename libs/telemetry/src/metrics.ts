@@ -7,6 +7,8 @@ export class ServiceMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly eventsConsumed: Counter<'group' | 'outcome'>;
   readonly outboxPending: Gauge;
+  /** Messages still behind the last delivery, per consumer group and topic partition (`all`: the standalone bus's whole topic). */
+  readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
   /** How late stored timers (escalation's light changes) fired after their due time. */
   readonly timerLateness: Histogram;
 
@@ -29,6 +31,12 @@ export class ServiceMetrics {
     this.outboxPending = new Gauge({
       name: Metric.outboxPending,
       help: 'Events written to the outbox and not yet published',
+      registers: [this.registry],
+    });
+    this.consumerLag = new Gauge({
+      name: Metric.consumerLag,
+      help: 'Messages still behind the last delivery, by consumer group and topic partition',
+      labelNames: ['group', 'topic', 'partition'],
       registers: [this.registry],
     });
     this.timerLateness = new Histogram({
