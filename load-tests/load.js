@@ -288,13 +288,22 @@ async function knee(args, platform, workload) {
   const duration = args.duration ?? '20s';
   const curve = [];
   let best;
+  const seconds = (d) => Number(/^(\d+)s$/.exec(d)?.[1] ?? Number(/^(\d+)m$/.exec(d)?.[1] ?? 0) * 60);
+  // Warm-up at the first rate, not counted: JIT, pools, consumer groups settled after the start.
+  say(`knee: warming up at ${args.from}/s for 15 s`);
+  process.env.VUS = String(Math.max(300, args.from * 4));
+  await new Promise((r) => runK6({ ...args, scenario: 'intake-steady', rate: args.from, duration: '15s' }, platform, join(REPO, '.duban', 'k6', 'knee-warmup.json'), workload).once('exit', r));
   for (let rate = args.from; rate <= args.to; rate += args.step) {
     const summaryFile = join(REPO, '.duban', 'k6', `knee-${args.mode}-${rate}.json`);
+    // VUs for several seconds of latency at this rate, so the load generator (whose VUs also
+    // follow the sampled cases for up to 10 s) does not drop iterations before the platform does.
+    if (!process.env.KNEE_FIXED_VUS) process.env.VUS = String(Math.max(300, rate * 4));
     const code = await new Promise((r) => runK6({ ...args, scenario: 'intake-steady', rate, duration }, platform, summaryFile, workload).once('exit', (c) => r(c ?? 1)));
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
     const post = summary.metrics['http_req_duration{name:create-case}'] ?? {};
     const assigned = summary.metrics.case_assigned_ms?.max > 0 ? summary.metrics.case_assigned_ms : {};
-    const offered = summary.metrics.iterations?.rate ?? 0;
+    // Iterations started per second of the step (k6's own rate also counts the tail in which followed cases finish).
+    const offered = (summary.metrics.iterations?.count ?? 0) / (seconds(duration) || 1);
     const errors = summary.metrics.http_req_failed?.value ?? 0;
     const held = post['p(99)'] <= limitMs && offered >= 0.95 * rate && errors === 0;
     curve.push({ rate, offered, p99: post['p(99)'], assigned: assigned['p(99)'], held });
@@ -305,8 +314,8 @@ async function knee(args, platform, workload) {
     const until = Date.now() + 60_000;
     while (Date.now() < until && ((await outboxDepth(platform)) > 0 || (await platform.lag()) > 0)) await sleep(500);
   }
-  const line = curve.map((c) => `${c.rate}/s ${ms(c.p99)}${c.held ? '' : ' ✗'}`).join(' · ');
-  say(`curve (POST p99 by offered rate): ${line}`);
+  const line = curve.map((c) => `${c.rate}/s ${ms(c.p99)} (assigned ${ms(c.assigned)})${c.held ? '' : ' ✗'}`).join(' · ');
+  say(`curve (POST p99 and POST → assigned p99 by offered rate): ${line}`);
   say(`knee: ${best === undefined ? `none (already past ${limitMs} ms at ${args.from}/s)` : `${best} cases/s with POST p99 ≤ ${limitMs} ms`}`);
   if (args.record) {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).toString().trim();
