@@ -256,6 +256,12 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     const both = await get311(`requests.json?service_request_id=${id},${second}`);
     expect(both.body.map((r: { service_request_id: string }) => r.service_request_id).sort()).toEqual([id, second].sort());
     expect((await get311(`requests.json?service_request_id=${id}&status=closed`)).body).toEqual([]);
+    // A date window around the filing finds it; one that ended before it does not.
+    const hour = 3_600_000;
+    const around = await get311(`requests.json?service_code=water.leak&start_date=${new Date(Date.now() - hour).toISOString()}&end_date=${new Date(Date.now() + hour).toISOString()}`);
+    expect(around.body.map((r: { service_request_id: string }) => r.service_request_id)).toContain(id);
+    const before = await get311(`requests.json?service_code=water.leak&start_date=${new Date(Date.now() - 48 * hour).toISOString()}&end_date=${new Date(Date.now() - 24 * hour).toISOString()}`);
+    expect(before.body.map((r: { service_request_id: string }) => r.service_request_id)).not.toContain(id);
   });
 
   it('keeps confidential channels out of the public list', async () => {
@@ -335,6 +341,7 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     expect((await rate({ api_key: other.body.apiKey, rating: '5' })).status).toBe(404);
     const rated = await rate({ api_key: apiKey, rating: '2', comment: 'Still wet' });
     expect(rated.status).toBe(202);
+    expectValid(json.created, await rated.json());
     const kept = await eventually(async () => {
       const r = await api(`/api/v1/assessment/ratings/${id}`, { token: assessor });
       return r.body.ratings?.length === 1 ? r.body.ratings[0] : undefined;

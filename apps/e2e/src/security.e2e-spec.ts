@@ -162,6 +162,30 @@ describe('tokens that must not get in', () => {
     expect(entries.filter((e) => e.path === '/api/v1/cases' && e.status < 400)).toEqual([]);
   });
 
+  it('refuses bodies nested thousands deep and text with control characters or unpaired surrogates, naming the field, before anything else is looked at', async () => {
+    const handler = await tokenFor('handler-water-a');
+    const operator = await tokenFor('operator1');
+    const raw = (url: string, token: string, body: string) =>
+      fetch(`${stack.gatewayUrl}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    // 5,000 levels of arrays in a uniqueItems field of a case that does not even exist: 400, not 500 and not 404.
+    const deep = `{"text":"note","attachments":${'['.repeat(5000)}"x"${']'.repeat(5000)}}`;
+    const nested = await raw('/api/v1/workspaces/00000000-0000-4000-8000-000000000000/notes', handler, deep);
+    const nestedBody = (await nested.json()) as { errors: { field: string; detail: string }[] };
+    expect([nested.status, nestedBody.errors[0].field.split('.')[0], nestedBody.errors[0].detail]).toEqual([400, 'attachments', 'is nested deeper than 32 levels']);
+    const filed = { description: distinct('A leak by the school'), category: 'water.leak', channel: 'hotline', caller: { name: 'Li' } };
+    const escape = await api('/api/v1/cases', { method: 'POST', token: operator, body: { ...filed, title: 'Leak \u001b[31m red \u0007' } });
+    expect([escape.status, escape.body.errors?.[0]?.field]).toEqual([400, 'title']);
+    const surrogate = await raw('/api/v1/cases', operator, JSON.stringify({ ...filed, title: 'Leak' }).replace('"Leak"', '"Leak \\ud800"'));
+    expect([surrogate.status, ((await surrogate.json()) as { errors: { field: string }[] }).errors[0].field]).toEqual([400, 'title']);
+    // An Open311 client's form gets the same check, in GeoReport's error form.
+    const open311 = await fetch(`${stack.gatewayUrl}/open311/v2/requests.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ service_code: 'water.leak', lat: '42.3', long: '-71.1', description: 'vertical tab \u000b here' }).toString(),
+    });
+    expect([open311.status, await open311.json()]).toEqual([400, [{ code: 400, description: expect.stringMatching(/^description: must not contain control characters/) }]]);
+  });
+
   it('describes the whole public API in one OpenAPI 3.1 document with a docs page', async () => {
     const doc = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as {
       openapi: string;

@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, ServiceMetrics, stopTelemetry } from '@duban/telemetry';
 import { ProblemFilter } from './http';
+import { jsonBodyProblems } from './json-body';
+import { Problems } from './problem';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -56,6 +58,13 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   });
   app.useGlobalFilters(new ProblemFilter(options.logger));
   const fastify = app.getHttpAdapter().getInstance();
+  // Every parsed body (JSON or a form) is checked before any schema or handler sees it: nesting
+  // depth, control characters and unpaired surrogates, each named by field (json-body.ts).
+  fastify.addHook('preValidation', async (request) => {
+    if (request.body === null || typeof request.body !== 'object' || Buffer.isBuffer(request.body)) return;
+    const problems = jsonBodyProblems(request.body);
+    if (problems.length > 0) throw Problems.validation(problems);
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     options.metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

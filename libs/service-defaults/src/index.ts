@@ -1,6 +1,7 @@
 export * from './config';
 export * from './problem';
 export * from './georeport';
+export * from './json-body';
 export * from './http';
 export * from './health';
 export * from './runtime';
