@@ -35,7 +35,8 @@ describe('a complex case handled by a lead unit with two cooperating units, a co
     await eventually(async () => ((await api(ws(), { token: lead })).status === 200 ? true : undefined));
 
     // 签收: only the lead unit, once; nothing else happens before it.
-    expect((await api(ws('/sign-for'), { method: 'POST', token: housing })).status).toBe(403);
+    // (A unit not yet asked to work on the case does not see it at all: 404, as for no case.)
+    expect((await api(ws('/sign-for'), { method: 'POST', token: housing })).status).toBe(404);
     const early = await api(ws('/notes'), { method: 'POST', token: lead, body: { text: 'Started looking' } });
     expect([early.status, early.body.detail]).toEqual([409, expect.stringContaining('signed for')]);
     const signed = await api(ws('/sign-for'), { method: 'POST', token: lead });
@@ -61,8 +62,9 @@ describe('a complex case handled by a lead unit with two cooperating units, a co
     expect([inPast.status, inPast.body.errors[0].field]).toEqual([400, 'dueAt']);
     const itself = await api(ws('/assists'), { method: 'POST', token: lead, body: { unitId: 'water', request: 'Help ourselves' } });
     expect([itself.status, itself.body.errors[0].field]).toEqual([400, 'unitId']);
+    // Housing is not asked yet: to it the case does not exist.
     const byCooperator = await api(ws('/assists'), { method: 'POST', token: housing, body: { unitId: 'parks', request: 'Join us please' } });
-    expect(byCooperator.status).toBe(403);
+    expect(byCooperator.status).toBe(404);
     const askHousing = await api(ws('/assists'), { method: 'POST', token: lead, body: { unitId: 'housing', request: 'Inspect the building foundations' } });
     expect(askHousing.status).toBe(201);
     expect(askHousing.body).toMatchObject({ unitId: 'housing', dueAt: null, replyWithinWorkingMinutes: 240 });
@@ -99,7 +101,8 @@ describe('a complex case handled by a lead unit with two cooperating units, a co
     expect([badFlag.status, badFlag.body.errors[0].field]).toEqual([400, 'flagged']);
 
     // Only the invited unit answers; once.
-    expect((await api(`${housingAssist}/reply`, { method: 'POST', token: outsider, body: { reply: 'We know nothing of it' } })).status).toBe(403);
+    // A unit outside the case does not learn the request exists; another unit working on the case is told it may not.
+    expect((await api(`${housingAssist}/reply`, { method: 'POST', token: outsider, body: { reply: 'We know nothing of it' } })).status).toBe(404);
     expect((await api(`${housingAssist}/reply`, { method: 'POST', token: works, body: { reply: 'Answering for housing' } })).status).toBe(403);
     const housingInbox = await api('/api/v1/assists', { token: housing });
     expect(housingInbox.body.assists.map((a: { id: string }) => a.id)).toContain(askHousing.body.assistId);

@@ -141,6 +141,14 @@ describe('every endpoint that takes a case id, from people who must not reach th
       ['not the reporter', citizen],
     ]);
     expect(answers.filter((a) => !/: (403|404)$/.test(a))).toEqual([]);
+    // Somebody else's case answers exactly as a case that does not exist (docs/security.md): a 403
+    // only where the route is closed to the person whatever the id (their role), never one that
+    // says the case exists or who leads it.
+    const nothing = await probe(randomUUID(), [
+      ['other unit', outsider],
+      ['not the reporter', citizen],
+    ]);
+    expect(answers.flatMap((a, i) => (a === nothing[i] ? [] : [`${a} (a made-up id: ${nothing[i]?.split(': ').pop()})`]))).toEqual([]);
     expect(await state(caseId, supervisor)).toEqual(before);
     await noneAccepted([outsiderName, 'citizen1'], since);
   });

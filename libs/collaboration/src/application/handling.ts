@@ -469,20 +469,27 @@ export class Handling {
     });
   }
 
-  /** The caller's unit if it leads the case or was asked to work on it (a request, a co-sign, a task force). */
+  /**
+   * The caller's unit if it leads the case or was asked to work on it (a request, a co-sign, a
+   * task force) and the caller handles cases there. Whoever cannot see the case at all gets the
+   * 404 of a case that does not exist (docs/security.md); only those who can see it learn why not.
+   */
   async participantUnit(tx: EntityManager, principal: Principal, ws: Workspace): Promise<string> {
     const unitId = principal.unitId;
-    if (!unitId || !hasRole(principal, 'handler', 'unit-head')) throw Problems.forbidden('Only handlers and unit heads of the units working on the case do this.');
-    if (unitId === ws.unit_id) return unitId;
-    const [involved] = await tx.query(
-      `SELECT 1 FROM assists WHERE case_id = $1 AND unit_id = $2
-       UNION ALL SELECT 1 FROM cosigns WHERE case_id = $1 AND $2 = ANY (units)
-       UNION ALL SELECT 1 FROM task_force_members m JOIN task_forces f ON f.id = m.task_force_id WHERE f.case_id = $1 AND m.unit_id = $2
-       LIMIT 1`,
-      [ws.case_id, unitId],
-    );
-    if (!involved) throw Problems.forbidden(`${unitId} neither leads this case nor was asked to work on it.`);
-    return unitId;
+    let involved = Boolean(unitId) && unitId === ws.unit_id;
+    if (unitId && !involved) {
+      const [row] = await tx.query(
+        `SELECT 1 FROM assists WHERE case_id = $1 AND unit_id = $2
+         UNION ALL SELECT 1 FROM cosigns WHERE case_id = $1 AND $2 = ANY (units)
+         UNION ALL SELECT 1 FROM task_force_members m JOIN task_forces f ON f.id = m.task_force_id WHERE f.case_id = $1 AND m.unit_id = $2
+         LIMIT 1`,
+        [ws.case_id, unitId],
+      );
+      involved = Boolean(row);
+    }
+    if (involved && hasRole(principal, 'handler', 'unit-head')) return unitId!;
+    if (!involved && !hasRole(principal, ...OVERSIGHT)) throw Problems.notFound('Case workspace');
+    throw Problems.forbidden('Only handlers and unit heads of the units working on the case do this.');
   }
 
   /** Runs one action of the lead unit on its workspace: checks, the change, the event and the trail, in one transaction. */
@@ -495,6 +502,8 @@ export class Handling {
   ) {
     return this.runtime.dataSource.transaction(async (tx) => {
       const ws = await this.liveWorkspace(tx, caseId, true);
+      // Who cannot see the case learns nothing of it, not even who leads it.
+      await this.mustSee(tx, principal, ws);
       this.mustLead(principal, ws.unit_id);
       const next = this.step(ws.state, action);
       const { event, trail, answer } = await change(tx, ws);
@@ -543,6 +552,12 @@ export class Handling {
         [assistId],
       );
       if (!assist) throw Problems.notFound('Cooperation request');
+      // Whoever cannot see the case does not learn that the request exists (its units and oversight can).
+      if (principal.unitId !== assist.unit_id && principal.unitId !== assist.lead_unit_id) {
+        await this.mustSee(tx, principal, await this.liveWorkspace(tx, assist.case_id, false)).catch(() => {
+          throw Problems.notFound('Cooperation request');
+        });
+      }
       authorize(assist);
       let state: AssistState;
       try {

@@ -49,6 +49,7 @@ export class TaskForces {
   async form(principal: Principal, caseId: string, body: { name: string; members: { unitId: string; person?: string }[] }, now: Date) {
     return this.runtime.dataSource.transaction(async (tx) => {
       const ws = await this.handling.liveWorkspace(tx, caseId, true);
+      await this.handling.mustSee(tx, principal, ws);
       if (principal.unitId !== ws.unit_id || !hasRole(principal, 'handler', 'unit-head')) throw Problems.forbidden(`Only the lead unit (${ws.unit_id}) forms a task force.`);
       if (!canDo(ws.state, 'form-task-force')) throw Problems.conflict(`A task force is formed while the case is being handled; the workspace is ${ws.state}.`);
       const units = body.members.map((m) => m.unitId);
@@ -69,6 +70,7 @@ export class TaskForces {
   async addTask(principal: Principal, taskForceId: string, body: { parentId?: string; title: string; ownerUnitId: string; owner?: string; dueAt: string }, now: Date) {
     return this.runtime.dataSource.transaction(async (tx) => {
       const force = await this.load(tx, taskForceId, true);
+      await this.mustSee(principal, force);
       this.mustLeadOrHead(principal, force);
       if (!force.members.includes(body.ownerUnitId)) throw Problems.field('ownerUnitId', `${body.ownerUnitId} is not a member of the task force (${force.members.join(', ')})`);
       let parent: TaskRow | undefined;
@@ -93,6 +95,7 @@ export class TaskForces {
       const force = await this.load(tx, taskForceId, false);
       const [task]: TaskRow[] = await tx.query(`SELECT * FROM tasks WHERE id = $1 AND task_force_id = $2 FOR UPDATE`, [taskId, taskForceId]);
       if (!task) throw Problems.notFound('Task');
+      await this.mustSee(principal, force);
       const isOwner = principal.unitId === task.owner_unit_id && hasRole(principal, 'handler', 'unit-head');
       if (!isOwner) this.mustLeadOrHead(principal, force);
       if (task.state !== 'open' && body.state !== 'open') throw Problems.conflict(`The task is ${task.state}; reopen it (state "open") to change it.`);
