@@ -255,6 +255,8 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     const second = (listOf(viaXml.body, 'request')[0] as { service_request_id: string }).service_request_id;
     const both = await get311(`requests.json?service_request_id=${id},${second}`);
     expect(both.body.map((r: { service_request_id: string }) => r.service_request_id).sort()).toEqual([id, second].sort());
+    // The second report repeats the first (same place) and shows its progress — never updated before it was requested.
+    for (const r of both.body as { requested_datetime: string; updated_datetime: string }[]) expect(Date.parse(r.updated_datetime)).toBeGreaterThanOrEqual(Date.parse(r.requested_datetime));
     expect((await get311(`requests.json?service_request_id=${id}&status=closed`)).body).toEqual([]);
     // A date window around the filing finds it; one that ended before it does not.
     const hour = 3_600_000;

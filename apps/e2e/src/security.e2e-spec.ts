@@ -58,6 +58,8 @@ describe('tokens that must not get in', () => {
         const r = await fetch(`${base}/api/v1/cases`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
         expect([what, base, r.status]).toEqual([what, base, 401]);
         expect(r.headers.get('content-type')).toContain('application/problem+json');
+        // The caller is told that the token is not good, not which check of the library failed.
+        expect([what, ((await r.json()) as { detail: string }).detail]).toEqual([what, expect.stringMatching(/^(invalid token|the token has expired|a bearer token is required)$/)]);
       }
     }
     const none = await fetch(`${stack.gatewayUrl}/api/v1/sla-policies`, {});
@@ -160,6 +162,22 @@ describe('tokens that must not get in', () => {
       return mine.some((e) => e.status === 400 && e.path === '/api/v1/cases') ? mine : undefined;
     });
     expect(entries.filter((e) => e.path === '/api/v1/cases' && e.status < 400)).toEqual([]);
+  });
+
+  it('answers what the HTTP parser refuses as problem+json, and refuses a body on calls that take none', async () => {
+    // 20 KiB of headers: Node's parser stops at 16 KiB, before any route.
+    const [status, type] = await new Promise<[number, string | undefined]>((resolveAnswer, reject) => {
+      const req = httpRequest(`${stack.gatewayUrl}/api/v1/cases`, { method: 'GET', headers: { 'x-padding': 'p'.repeat(20_000) } }, (res) => {
+        res.resume();
+        resolveAnswer([res.statusCode ?? 0, res.headers['content-type']]);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect([status, type]).toEqual([431, 'application/problem+json']);
+    const handler = await tokenFor('handler-water-a');
+    const signFor = await api('/api/v1/workspaces/00000000-0000-4000-8000-000000000000/sign-for', { method: 'POST', token: handler, body: { state: 'resolved' } });
+    expect([signFor.status, signFor.body.errors?.[0]?.field]).toEqual([400, 'state']);
   });
 
   it('refuses bodies nested thousands deep and text with control characters or unpaired surrogates, naming the field, before anything else is looked at', async () => {

@@ -74,6 +74,9 @@ describe('JwtVerifier', () => {
     ]) {
       await expect(verifier.verify(`Bearer ${token}`)).rejects.toBeInstanceOf(InvalidToken);
     }
+    // What the caller is told: "invalid token" or "the token has expired", never the library's reasons.
+    await expect(verifier.verify(`Bearer ${await sign({}, privateKey, { aud: 'someone-else' })}`)).rejects.toThrow(/^invalid token$/);
+    await expect(verifier.verify(`Bearer ${await sign({}, privateKey, { exp: '-10m' })}`)).rejects.toThrow(/^the token has expired$/);
   });
 
   it('follows a key rotation: a token signed with a newly published key is accepted after one refetch of the key set', async () => {

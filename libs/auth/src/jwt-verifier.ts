@@ -87,7 +87,9 @@ export class JwtVerifier {
       if (error instanceof errors.JWKSTimeout || (error as { code?: string }).code === 'ERR_JOSE_GENERIC') {
         throw new IssuerUnavailable(`cannot fetch signing keys: ${(error as Error).message}`);
       }
-      if (error instanceof errors.JOSEError) throw new InvalidToken(error.message);
+      // The library's own wording (which claim, which check) is not for the caller: two answers only.
+      if (error instanceof errors.JWTExpired) throw new InvalidToken('the token has expired');
+      if (error instanceof errors.JOSEError) throw new InvalidToken('invalid token');
       if (error instanceof TypeError) throw new IssuerUnavailable(`cannot fetch signing keys: ${error.message}`);
       throw error;
     }

@@ -4,7 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger, ServiceMetrics, stopTelemetry } from '@duban/telemetry';
 import { ProblemFilter } from './http';
 import { jsonBodyProblems } from './json-body';
-import { Problems } from './problem';
+import { HttpProblem, Problems } from './problem';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -46,12 +48,35 @@ export interface RunningService {
 }
 
 /**
+ * Requests Node's HTTP parser refuses before any route runs (headers over 16 KiB: 431; a
+ * malformed request line or header: 400; a request that took too long to arrive: 408) are
+ * answered as problem+json too, like every other error.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const problem =
+    status === 431
+      ? new HttpProblem(431, 'headers-too-large', 'Request header fields too large.', 'Send headers of at most 16 KiB in all.')
+      : status === 408
+        ? new HttpProblem(408, 'request-timeout', 'The request took too long to arrive.')
+        : new HttpProblem(400, 'malformed-request', 'The request is not valid HTTP.');
+  const body = JSON.stringify(problem.body());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
  * Starts a NestJS service on Fastify with JSON logs, problem+json errors,
  * request metrics and a graceful shutdown on SIGTERM/SIGINT: stop accepting,
  * finish in-flight requests, then `onShutdown`, then flush traces.
  */
 export async function startHttpService(options: HttpServiceOptions): Promise<RunningService> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 64 * 1024, logger: false });
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 64 * 1024, logger: false, clientErrorHandler: answerClientError });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new PinoNestLogger(options.logger),
     bodyParser: options.parseBodies ?? true,

@@ -27,6 +27,23 @@ export class SchemaPipe<T extends TSchema> implements PipeTransform<unknown, Sta
   }
 }
 
+/**
+ * For calls that take no body (sign-for, resume, remind, …): no body or `{}` passes; anything
+ * else is a 400 naming what was sent, instead of being accepted and ignored.
+ */
+@Injectable()
+export class NoBodyPipe implements PipeTransform<unknown, undefined> {
+  transform(value: unknown): undefined {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value)) {
+      const fields = Object.keys(value as Record<string, unknown>);
+      if (fields.length === 0) return undefined;
+      throw Problems.validation(fields.slice(0, 20).map((f) => ({ pointer: `/${f}`, field: f, detail: 'is not accepted: this call takes no body' })));
+    }
+    throw Problems.validation([{ pointer: '', field: '(body)', detail: 'this call takes no body' }]);
+  }
+}
+
 /** Turns every error into RFC 9457 problem+json (GeoReport's error list under /open311/). Unknown errors are logged and answered 500. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {

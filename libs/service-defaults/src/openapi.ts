@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, RequestMethod, Type as NestType } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import { SchemaPipe } from './http';
+import { NoBodyPipe, SchemaPipe } from './http';
 
 /** OpenAPI 3.1 operations of a set of controllers, read from their Nest metadata (paths, methods, parameters, body schemas). */
 export type OpenApiPaths = Record<string, Record<string, Record<string, unknown>>>;
@@ -39,7 +39,8 @@ export function describeControllers(service: string, controllers: readonly NestT
       for (const [key, arg] of Object.entries(args)) {
         const kind = Number(key.split(':')[0]);
         const schema = (arg.pipes ?? []).find((p): p is SchemaPipe<never> => p instanceof SchemaPipe)?.schema;
-        if (kind === BODY) body = schema ?? { type: 'object' };
+        const noBody = (arg.pipes ?? []).some((p) => (p as unknown) === NoBodyPipe || p instanceof NoBodyPipe);
+        if (kind === BODY && !noBody) body = schema ?? { type: 'object' };
         if (kind === QUERY && arg.data) parameters.push({ name: arg.data, in: 'query', required: false, schema: schema ?? { type: 'string' } });
         if (kind === PARAM && arg.data) parameters.push({ name: arg.data, in: 'path', required: true, schema: schema ?? { type: 'string' } });
         if (kind === HEADERS && arg.data && arg.data.toLowerCase() !== 'authorization') parameters.push({ name: arg.data, in: 'header', required: false, schema: { type: 'string' } });

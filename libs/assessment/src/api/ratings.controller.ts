@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { LinkRatingRequest, RatingRequest } from '@duban/contracts';
 import { hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, NoBodyPipe, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
 import { Ratings } from '../application/ratings';
 
 const caseIdPipe = () => new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This case') });
@@ -25,7 +25,7 @@ export class RatingsController {
   /** A signed link for the reporter (by SMS or e-mail), valid until the rating window closes. */
   @Post(':caseId/link')
   @HttpCode(201)
-  link(@Param('caseId', caseIdPipe()) caseId: string, @CurrentPrincipal() principal: Principal) {
+  link(@Param('caseId', caseIdPipe()) caseId: string, @Body(NoBodyPipe) _body: undefined, @CurrentPrincipal() principal: Principal) {
     if (!hasRole(principal, 'operator', 'supervisor', 'admin')) throw Problems.forbidden('Operators send rating links.');
     return this.ratings.link(caseId);
   }

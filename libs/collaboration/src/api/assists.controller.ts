@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { AssistCancelRequest, AssistDeclineRequest, AssistExtensionDecision, AssistExtensionRequest, AssistReplyRequest, CosignDecisionRequest } from '@duban/contracts';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, CaseScoped } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, NoBodyPipe, Problems, SchemaPipe, CaseScoped } from '@duban/service-defaults';
 import { Principal } from '@duban/auth';
 import { Handling } from '../application/handling';
 import { Clock, CLOCK } from '../application/clock';
@@ -50,7 +50,7 @@ export class AssistsController {
 
   @Post(':id/remind')
   @HttpCode(200)
-  remind(@Param('id', assistId) id: string, @CurrentPrincipal() principal: Principal) {
+  remind(@Param('id', assistId) id: string, @Body(NoBodyPipe) _body: undefined, @CurrentPrincipal() principal: Principal) {
     return this.handling.remind(principal, id, this.clock.now());
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AssistRequest, CosignRequest, NoteRequest, PauseRequest, ResultRequest, ResultReviewRequest, TaskForceRequest } from '@duban/contracts';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime, clearedCases } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, NoBodyPipe, Problems, SchemaPipe, ServiceRuntime, clearedCases } from '@duban/service-defaults';
 import { hasRole, Principal } from '@duban/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mediaType } from '../domain/attachments';
@@ -54,7 +54,7 @@ export class WorkspacesController {
 
   @Post(':caseId/sign-for')
   @HttpCode(200)
-  signFor(@Param('caseId', caseIdPipe) caseId: string, @CurrentPrincipal() principal: Principal) {
+  signFor(@Param('caseId', caseIdPipe) caseId: string, @Body(NoBodyPipe) _body: undefined, @CurrentPrincipal() principal: Principal) {
     return this.handling.signFor(principal, caseId, this.clock.now());
   }
 
@@ -66,7 +66,7 @@ export class WorkspacesController {
 
   @Post(':caseId/resume')
   @HttpCode(200)
-  resume(@Param('caseId', caseIdPipe) caseId: string, @CurrentPrincipal() principal: Principal) {
+  resume(@Param('caseId', caseIdPipe) caseId: string, @Body(NoBodyPipe) _body: undefined, @CurrentPrincipal() principal: Principal) {
     return this.handling.resume(principal, caseId, this.clock.now());
   }
 

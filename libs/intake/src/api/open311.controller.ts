@@ -242,7 +242,8 @@ export class Open311Controller {
       agency_responsible: r.unit_name,
       service_notice: r.deadline ? `Time limit of the current stage: ${r.deadline.toISOString()}` : null,
       requested_datetime: r.received_at.toISOString(),
-      updated_datetime: (r.updated_at ?? r.received_at).toISOString(),
+      // A linked repeat shows its original's progress, which may predate the repeat itself: never before it was requested.
+      updated_datetime: new Date(Math.max((r.updated_at ?? r.received_at).getTime(), r.received_at.getTime())).toISOString(),
       expected_datetime: r.deadline ? r.deadline.toISOString() : null,
       address: r.location?.address ?? null,
       address_id: null,
