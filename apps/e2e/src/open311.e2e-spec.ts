@@ -337,6 +337,14 @@ describe('Open311 GeoReport v2 through the gateway', () => {
     expect((await api(`${ws}/result/review`, { method: 'POST', token: operator, body: { decision: 'accept' } })).status).toBe(200);
     await eventually(async () => ((await api(`/api/v1/cases/${id}`, { token: supervisor })).body.status === 'resolved' ? true : undefined));
 
+    const outOfRangeXml = await fetch(`${stack.gatewayUrl}/open311/v2/requests/${id}/rating.xml`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ api_key: apiKey, rating: '0' }).toString(),
+    });
+    const xmlText = await outOfRangeXml.text();
+    expectWellFormed(xmlText);
+    expect(expectErrors({ status: outOfRangeXml.status, contentType: outOfRangeXml.headers.get('content-type') ?? '', text: xmlText, body: fromXml(xmlText) }, 400, 'xml')).toEqual(['rating']);
     const outOfRange = await rate({ api_key: apiKey, rating: '9' });
     expect([outOfRange.status, await outOfRange.json()]).toEqual([400, [{ code: 400, description: expect.stringMatching(/^rating: /) }]]);
     const other = await api('/api/v1/open311-clients', { method: 'POST', token: admin, body: { name: 'Another app' } });

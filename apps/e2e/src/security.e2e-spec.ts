@@ -195,6 +195,9 @@ describe('tokens that must not get in', () => {
     expect([escape.status, escape.body.errors?.[0]?.field]).toEqual([400, 'title']);
     const surrogate = await raw('/api/v1/cases', operator, JSON.stringify({ ...filed, title: 'Leak' }).replace('"Leak"', '"Leak \\ud800"'));
     expect([surrogate.status, ((await surrogate.json()) as { errors: { field: string }[] }).errors[0].field]).toEqual([400, 'title']);
+    // A key given twice is refused by name, not taken last-wins.
+    const twice = await raw('/api/v1/cases', operator, JSON.stringify({ ...filed, title: 'Leak' }).replace('{', '{"category":"housing.repair",'));
+    expect([twice.status, ((await twice.json()) as { errors: { field: string; detail: string }[] }).errors]).toEqual([400, [expect.objectContaining({ field: 'category', detail: 'is given twice; send each field once' })]]);
     // An Open311 client's form gets the same check, in GeoReport's error form.
     const open311 = await fetch(`${stack.gatewayUrl}/open311/v2/requests.json`, {
       method: 'POST',

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, ServiceMetrics, stopTelemetry } from '@duban/telemetry';
 import { ProblemFilter } from './http';
-import { jsonBodyProblems } from './json-body';
+import { duplicateJsonKeys, jsonBodyProblems } from './json-body';
 import { HttpProblem, Problems } from './problem';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -80,6 +80,8 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new PinoNestLogger(options.logger),
     bodyParser: options.parseBodies ?? true,
+    // The JSON text too (request.rawBody), so keys given twice are refused rather than taken last-wins.
+    rawBody: options.parseBodies ?? true,
   });
   app.useGlobalFilters(new ProblemFilter(options.logger));
   const fastify = app.getHttpAdapter().getInstance();
@@ -88,6 +90,12 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   fastify.addHook('preValidation', async (request) => {
     if (request.body === null || typeof request.body !== 'object' || Buffer.isBuffer(request.body)) return;
     const problems = jsonBodyProblems(request.body);
+    const raw = (request as { rawBody?: Buffer }).rawBody;
+    if (raw && /json/.test(request.headers['content-type'] ?? '')) {
+      for (const pointer of duplicateJsonKeys(raw.toString('utf8'))) {
+        problems.push({ pointer, field: pointer.slice(1).split('/').join('.'), detail: 'is given twice; send each field once' });
+      }
+    }
     if (problems.length > 0) throw Problems.validation(problems);
   });
   fastify.addHook('onResponse', (request, reply, done) => {

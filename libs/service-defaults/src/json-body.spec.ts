@@ -1,4 +1,4 @@
-import { jsonBodyProblems } from './json-body';
+import { duplicateJsonKeys, jsonBodyProblems } from './json-body';
 
 describe('JSON bodies before validation', () => {
   it('passes ordinary bodies, Chinese and emoji included', () => {
@@ -21,5 +21,17 @@ describe('JSON bodies before validation', () => {
     expect(jsonBodyProblems({ caller: { name: 'a\ud800b' } })[0]).toMatchObject({ pointer: '/caller/name', field: 'caller.name' });
     expect(jsonBodyProblems({ units: ['ok', '\udfff'] })[0]).toMatchObject({ field: 'units.1' });
     expect(jsonBodyProblems({ 'bad\u0000key': 1 })[0]).toMatchObject({ field: 'bad\u0000key' });
+  });
+});
+
+describe('duplicate keys in a JSON text', () => {
+  it('names each key given twice in one object, at any depth, and nothing else', () => {
+    expect(duplicateJsonKeys('{"title":"a","description":"b","title":"c"}')).toEqual(['/title']);
+    expect(duplicateJsonKeys('{"caller":{"name":"x","phone":"1","name":"y"},"list":[{"a":1},{"a":2}]}')).toEqual(['/caller/name']);
+    expect(duplicateJsonKeys('[{"a":1,"b":{"a":2}},{"a":1,"a":3}]')).toEqual(['/1/a']);
+    // Escaped quotes and a key spelled with an escape are read as what they say.
+    expect(duplicateJsonKeys('{"t":"say \\"t\\":1","\\u0074":2}')).toEqual(['/t']);
+    expect(duplicateJsonKeys('{"a/b":1,"a/b":2}')).toEqual(['/a~1b']);
+    expect(duplicateJsonKeys('{"x":"{\\"x\\":1,\\"x\\":2}"}')).toEqual([]);
   });
 });

@@ -52,3 +52,55 @@ export function jsonBodyProblems(body: unknown, maxDepth = MAX_JSON_DEPTH): Fiel
   }
   return errors;
 }
+
+/**
+ * Keys given twice in one object of a JSON text (JSON.parse keeps the last silently, so a body
+ * could say two things at once): the JSON pointers of the repeats. The text is valid JSON
+ * already (it was parsed); strings are read with their escapes.
+ */
+export function duplicateJsonKeys(text: string): string[] {
+  const found: string[] = [];
+  type Frame = { keys?: Set<string>; path: string[]; index: number; key?: string };
+  const stack: Frame[] = [];
+  let i = 0;
+  const readString = (): string => {
+    const start = i;
+    i += 1;
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i += 1;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const pathHere = () => {
+    const top = stack[stack.length - 1];
+    if (!top) return [];
+    return [...top.path, top.keys ? (top.key ?? '') : String(top.index)];
+  };
+  let expectKey = false;
+  while (i < text.length && found.length < 20) {
+    const c = text[i];
+    if (c === '"') {
+      const s = readString();
+      const top = stack[stack.length - 1];
+      if (expectKey && top?.keys) {
+        if (top.keys.has(s)) found.push(`/${[...top.path, s].map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`);
+        top.keys.add(s);
+        top.key = s;
+        expectKey = false;
+      }
+      continue;
+    }
+    if (c === '{' || c === '[') {
+      const path = pathHere();
+      stack.push(c === '{' ? { keys: new Set(), path, index: 0 } : { path, index: 0 });
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.keys) expectKey = true;
+      else if (top) top.index += 1;
+    }
+    i += 1;
+  }
+  return found;
+}
