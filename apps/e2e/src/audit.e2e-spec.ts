@@ -32,4 +32,38 @@ describe('the audit trail of every service through the gateway', () => {
     expect((await api('/api/v1/audit/intake', { token: handler })).status).toBe(403);
     expect((await api('/api/v1/audit/intake?from=yesterday', { token: supervisor })).body.errors[0].field).toBe('from');
   });
+
+  it('pages the trail with a cursor, newest first, so one call costs a bounded amount (OWASP API4)', async () => {
+    const supervisor = await tokenFor('supervisor1');
+    // Enough entries of one actor for three pages of two (refused filings are recorded like any other).
+    for (let i = 0; i < 5; i += 1) expect((await api('/api/v1/cases', { method: 'POST', token: supervisor, body: { title: `Page ${i}` } })).status).toBe(400);
+    const since = new Date(Date.now() - 120_000).toISOString();
+    const all = await eventually(async () => {
+      const r = await api(`/api/v1/audit/intake?actor=supervisor1&from=${encodeURIComponent(since)}&limit=1000`, { token: supervisor });
+      return r.body.entries?.length >= 5 ? (r.body.entries as { seq: number }[]) : undefined;
+    });
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: { entries: { seq: number }[]; next: string | null } } = await api(
+        `/api/v1/audit/intake?actor=supervisor1&from=${encodeURIComponent(since)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: supervisor },
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.entries.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.entries.map((e) => e.seq));
+      cursor = page.body.next;
+      pages += 1;
+    } while (cursor && pages < 100);
+    // The pages together are the whole list (at the time of the first read or later), newest first, with no repeats.
+    expect(seen.slice(0, all.length).filter((s) => !all.some((e) => e.seq === s))).toEqual([]);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    for (const bad of ['limit=0', 'limit=5000', 'limit=x', 'cursor=abc']) {
+      const r = await api(`/api/v1/audit/intake?${bad}`, { token: supervisor });
+      expect([bad, r.status, r.body.errors?.[0]?.field]).toEqual([bad, 400, bad.split('=')[0]]);
+    }
+  });
 });

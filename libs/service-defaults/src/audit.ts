@@ -124,12 +124,14 @@ export class AuditLog {
     return { entries, ok: true, brokenAt: null, reason: null, pending };
   }
 
-  query(filter: { from?: Date; to?: Date; actor?: string; limit: number }): Promise<Row[]> {
+  /** Newest first; `before` (a seq, the cursor of the previous page) continues below it. */
+  query(filter: { from?: Date; to?: Date; actor?: string; limit: number; before?: string }): Promise<Row[]> {
     return this.dataSource.query(
       `SELECT seq, at, actor, roles, unit_id, ip, method, path, status, request_id, hash FROM audit_log
         WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2) AND ($3::text IS NULL OR actor = $3)
+          AND ($5::bigint IS NULL OR seq < $5)
         ORDER BY seq DESC LIMIT $4`,
-      [filter.from ?? null, filter.to ?? null, filter.actor ?? null, filter.limit],
+      [filter.from ?? null, filter.to ?? null, filter.actor ?? null, filter.limit, filter.before ?? null],
     );
   }
 }
@@ -235,6 +237,8 @@ export class AuditController {
     @Query('to') to: string | undefined,
     @Query('actor') actor: string | undefined,
     @Query('format') format: string | undefined,
+    @Query('limit') limitText: string | undefined,
+    @Query('cursor') cursor: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -242,13 +246,19 @@ export class AuditController {
     if (from !== undefined && !(ISO.test(from) && !Number.isNaN(Date.parse(from)))) throw Problems.field('from', 'an ISO 8601 date or time');
     if (to !== undefined && !(ISO.test(to) && !Number.isNaN(Date.parse(to)))) throw Problems.field('to', 'an ISO 8601 date or time');
     if (format !== undefined && format !== 'json' && format !== 'csv') throw Problems.field('format', 'json or csv');
-    const rows = await new AuditLog(this.runtime.dataSource).query({ from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, actor, limit: 10_000 });
+    // One page per call (newest first), so what a call costs is bounded; `next` is the cursor of the
+    // page after it. The CSV export takes up to 10,000 entries at once.
+    const limit = limitText === undefined ? 200 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw Problems.field('limit', 'a whole number from 1 to 1000');
+    if (cursor !== undefined && !/^[1-9][0-9]{0,17}$/.test(cursor)) throw Problems.field('cursor', 'the next value of a previous page');
+    const pageSize = format === 'csv' ? 10_000 : limit;
+    const rows = await new AuditLog(this.runtime.dataSource).query({ from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, actor, limit: pageSize, before: cursor });
     if (format === 'csv') {
       const head = ['seq', 'at', 'actor', 'roles', 'unit_id', 'ip', 'method', 'path', 'status', 'request_id', 'hash'];
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="audit-${service}.csv"`);
       return csvText([head, ...rows.map((r) => head.map((h) => (r as unknown as Record<string, unknown>)[h]))]);
     }
-    return { service, entries: rows.map((r) => ({ ...r, seq: Number(r.seq) })) };
+    return { service, entries: rows.map((r) => ({ ...r, seq: Number(r.seq) })), next: rows.length === pageSize ? String(rows[rows.length - 1].seq) : null };
   }
 
   @Get(':service/verify')
