@@ -13,4 +13,5 @@ exec "$K6_BIN" run --quiet --no-usage-report \
   --summary-export "$out/${script%.js}.json" \
   -e GATEWAY_URL="${GATEWAY_URL:-http://127.0.0.1:8080}" \
   -e OIDC_ISSUER_URL="${OIDC_ISSUER_URL:-http://127.0.0.1:$KEYCLOAK_PORT/realms/duban}" \
+  ${P95_MS:+-e P95_MS="$P95_MS"} ${ASSIGNED_P95_MS:+-e ASSIGNED_P95_MS="$ASSIGNED_P95_MS"} \
   "$DUBAN_ROOT/load-tests/$script"
