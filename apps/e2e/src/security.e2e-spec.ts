@@ -164,6 +164,37 @@ describe('tokens that must not get in', () => {
     expect(entries.filter((e) => e.path === '/api/v1/cases' && e.status < 400)).toEqual([]);
   });
 
+  it("shows a reporter their case without the inside of the work: no staff names, notes or requests between units (one projection per audience)", async () => {
+    const [citizen, supervisor] = await Promise.all(['citizen1', 'supervisor1'].map((u) => tokenFor(u)));
+    const spot = { lat: 42.33 + Math.random() * 0.04, lon: -71.12 + Math.random() * 0.05 };
+    const filed = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: { title: 'Leak at the corner', description: distinct('Water running down the street'), category: 'water.leak', location: { address: '3 Quay Road', point: spot } },
+    });
+    expect(filed.status).toBe(201);
+    const id: string = filed.body.id;
+    const unitId: string = await eventually(async () => (await api(`/api/v1/cases/${id}`, { token: supervisor })).body.unitId ?? undefined);
+    const handlerName = `handler-${unitId}-a`;
+    const handler = await tokenFor(handlerName);
+    const ws = `/api/v1/workspaces/${id}`;
+    await eventually(async () => ((await api(ws, { token: handler })).status === 200 ? true : undefined));
+    expect((await api(`${ws}/sign-for`, { method: 'POST', token: handler })).status).toBe(200);
+    expect((await api(`${ws}/notes`, { method: 'POST', token: handler, body: { text: 'Internal: valve 7 is seized, ask the night crew' } })).status).toBe(201);
+    // Staff see everything once the projection caught up.
+    const staff = await eventually(async () => {
+      const r = await api(`/api/v1/cases/${id}`, { token: supervisor });
+      return r.body.timeline.some((e: { type: string }) => e.type === 'case.progressed') ? r.body : undefined;
+    });
+    expect(JSON.stringify(staff)).toContain('valve 7');
+    // The reporter: the unit and the steps, nothing else.
+    const mine = (await api(`/api/v1/cases/${id}`, { token: citizen })).body;
+    expect(mine).toMatchObject({ id, status: 'in-progress', unitId, assignee: null, traceId: null });
+    expect(JSON.stringify(mine)).not.toMatch(new RegExp(`valve 7|${handlerName}|handler-|: \\d+ open`));
+    expect(mine.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['case.received', 'case.assigned', 'case.accepted']));
+    expect(mine.timeline.map((e: { type: string }) => e.type)).not.toContain('case.progressed');
+  });
+
   it('answers what the HTTP parser refuses as problem+json, and refuses a body on calls that take none', async () => {
     // 20 KiB of headers: Node's parser stops at 16 KiB, before any route.
     const [status, type] = await new Promise<[number, string | undefined]>((resolveAnswer, reject) => {

@@ -63,9 +63,10 @@ describe('one case through all six services', () => {
     expect(created.body).toMatchObject({ status: 'received', tier: 'general', channel: 'web', unitId: null });
     const caseId: string = created.body.id;
 
-    // Assigned by dispatch, timed by escalation, and the assignee notified: all visible on the case.
+    // Assigned by dispatch, timed by escalation, and the assignee notified: all visible on the case (to staff).
+    const dispatcher = await tokenFor('dispatcher1');
     const view = await eventually(async () => {
-      const r = await api(`/api/v1/cases/${caseId}`, { token: citizen });
+      const r = await api(`/api/v1/cases/${caseId}`, { token: dispatcher });
       const types = (r.body as CaseView).timeline.map((t) => t.type);
       const done = ['case.assigned', 'sla.clock-started', 'case.workspace-opened', 'notification.delivered'].every((t) =>
         types.includes(t),
@@ -80,6 +81,11 @@ describe('one case through all six services', () => {
     expect(view.deadline).not.toBeNull();
     expect(new Date(view.deadline!).getTime()).toBeGreaterThan(Date.now());
     expect(view.timeline.find((t) => t.type === 'case.assigned')!.summary).toContain('rule housing.repair v1');
+    // The reporter reads the same case without the inside of the work (issue 19): the unit, the steps, the time limits.
+    const mine = (await api(`/api/v1/cases/${caseId}`, { token: citizen })).body as CaseView;
+    expect(mine).toMatchObject({ status: 'assigned', unitId: 'housing', assignee: null, deadline: view.deadline });
+    expect(mine.timeline.map((t) => t.type)).not.toContain('notification.delivered');
+    expect(JSON.stringify(mine)).not.toContain('handler-housing-a');
 
     // The handler sees it in the in-app inbox.
     const handler = await tokenFor('handler-housing-a');
@@ -205,7 +211,10 @@ describe('one case through all six services', () => {
       return clocks.length === 4 ? (r.body as CaseView) : undefined;
     });
     expect(retimed.deadline).not.toBe(first.deadline);
-    expect(retimed.timeline.find((t) => t.type === 'case.reclassified')!.summary).toContain('Live cable exposed');
+    // Staff read why (the reporter reads that the category was corrected).
+    expect(retimed.timeline.find((t) => t.type === 'case.reclassified')!.summary).toBe('The category was corrected');
+    const asStaff = (await api(`/api/v1/cases/${id}`, { token: dispatcher })).body as CaseView;
+    expect(asStaff.timeline.find((t) => t.type === 'case.reclassified')!.summary).toContain('Live cable exposed');
   });
 
   it('takes hotline cases for a caller and leader assignments with their source and priority', async () => {

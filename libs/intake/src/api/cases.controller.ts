@@ -18,6 +18,7 @@ import type { FastifyReply } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
 import { CaseIntake, Channel } from '../application/case-intake';
+import { reporterView } from '../domain/case-view';
 
 /** Which roles may file a case on which channel: citizens online, operators on the hotline, leaders and inspectors for their findings. */
 const CHANNEL_ROLES: Record<Channel, Principal['roles']> = {
@@ -256,7 +257,8 @@ export class CasesController {
     if (!stored || !mayRead(principal, stored.reporterSubject, stored.view.unitId)) {
       throw Problems.notFound('This case');
     }
-    return stored.view;
+    // Staff read the whole view; the reporter reads the reporter's projection of it.
+    return asStaff(principal, stored.view.unitId) ? stored.view : reporterView(stored.view);
   }
 }
 
@@ -292,7 +294,11 @@ function checkConfidentiality(body: CreateCaseRequest, principal: Principal): vo
 }
 
 function mayRead(principal: Principal, reporterSubject: string, unitId: string | null): boolean {
-  if (principal.subject === reporterSubject) return true;
+  return principal.subject === reporterSubject || asStaff(principal, unitId);
+}
+
+/** Reads the case as staff: an oversight role, or a handler or head of its unit. */
+function asStaff(principal: Principal, unitId: string | null): boolean {
   if (hasRole(principal, ...READ_ANY)) return true;
   return unitId !== null && unitId === principal.unitId && hasRole(principal, 'handler', 'unit-head');
 }

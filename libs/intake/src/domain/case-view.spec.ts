@@ -1,4 +1,4 @@
-import { describeEvent, laterStatus } from './case-view';
+import { describeEvent, laterStatus, reporterView } from './case-view';
 
 const base = { id: 'e', version: 1, source: 'dispatch', caseId: 'c', unitId: 'water', occurredAt: '2025-03-04T01:00:00Z' };
 
@@ -54,5 +54,29 @@ describe('case view', () => {
     expect(describeEvent({ ...base, type: 'case.progressed', source: 'collaboration', data: { unitId: 'water', by: 'li', text: 'x'.repeat(300), attachments: [{}, {}] } }).summary).toMatch(
       /^Progress note by water \(li\) with 2 attachments: x{199}…$/,
     );
+  });
+});
+
+describe("the reporter's view of their case", () => {
+  it('keeps the unit, the steps and the result, and drops staff names, the inner work and other reports', () => {
+    const staff = {
+      assignee: 'handler-water-a',
+      traceId: 'abc',
+      duplicates: ['7f0c1f9e-0000-4000-8000-000000000001'],
+      timeline: [
+        { type: 'case.received', unitId: null, summary: 'Received via web: Water main leak' },
+        { type: 'case.assigned', unitId: 'water', summary: 'Assigned to Water Bureau (handler-water-a): A post handler-water-a: 825 open' },
+        { type: 'case.accepted', unitId: 'water', summary: 'Signed for (签收) by water (handler-water-a)' },
+        { type: 'case.progressed', unitId: 'water', summary: 'Progress note by water (handler-water-a): dug up the road' },
+        { type: 'assist.requested', unitId: 'water', summary: 'water asked housing to cooperate: check the basement' },
+        { type: 'notification.delivered', unitId: null, summary: 'head-water notified (email)' },
+        { type: 'case.resolved', unitId: 'water', summary: 'Resolved: the result of water was accepted by operator1' },
+      ],
+    };
+    const seen = reporterView(staff);
+    expect(seen).toMatchObject({ assignee: null, traceId: null });
+    expect(seen).not.toHaveProperty('duplicates');
+    expect(seen.timeline.map((e) => e.summary)).toEqual(['Received', 'Passed to water', 'Signed for by water; being handled', 'Resolved']);
+    expect(JSON.stringify(seen)).not.toMatch(/handler-|operator1|basement|dug up|head-water/);
   });
 });

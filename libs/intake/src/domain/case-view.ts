@@ -135,3 +135,46 @@ export function describeEvent(event: AnyEnvelope): { change: ViewChange; summary
       return { change: {}, summary: event.type };
   }
 }
+
+/**
+ * What a reporter reads of their own case (issue 19): the unit and the step, the time limit,
+ * the result — as Open311 shows it — and nothing of the inside of the work: no staff names, no
+ * requests between units, progress notes, extension requests, supervision or other reports'
+ * ids. Each step a reporter sees is said in words of its own, not the staff timeline's.
+ */
+const REPORTER_STEPS: Record<string, (e: { unitId: string | null; summary: string }) => string> = {
+  'case.received': () => 'Received',
+  'case.assigned': (e) => `Passed to ${e.unitId ?? 'the responsible unit'}`,
+  'case.workspace-opened': (e) => `With ${e.unitId ?? 'the responsible unit'}, to be signed for`,
+  // The time limits are the reporter's too (Open311 shows them as expected_datetime).
+  'sla.clock-started': (e) => e.summary,
+  'case.reclassified': () => 'The category was corrected',
+  'case.accepted': (e) => `Signed for by ${e.unitId ?? 'the responsible unit'}; being handled`,
+  'case.paused': () => 'Waiting for your answer (the time limits stop meanwhile)',
+  'case.resumed': () => 'Your answer came in; the work goes on',
+  'case.result-submitted': (e) => `${e.unitId ?? 'The responsible unit'} reported its result; it is being reviewed`,
+  'case.result-rejected': () => 'The result was sent back to be done again',
+  'case.resolved': () => 'Resolved',
+  'case.rated': () => 'Your rating was recorded',
+  'case.rebounded': () => 'Reopened: you were not satisfied',
+  'case.revisited': () => 'Revisited after the resolution',
+  'case.closed': () => 'Closed',
+};
+
+export function reporterView<V extends { assignee: string | null; traceId: string | null; duplicates?: string[]; timeline: { type: string; unitId: string | null; summary: string }[] }>(view: V): V {
+  // Other people's reports linked to this one are theirs: no ids of them.
+  const rest = { ...view };
+  delete rest.duplicates;
+  return {
+    ...rest,
+    assignee: null,
+    traceId: null,
+    timeline: view.timeline
+      .filter((e) => REPORTER_STEPS[e.type])
+      .map((e) => {
+        // A linked repeat follows its original's steps, marked as the original's.
+        const original = e.summary.startsWith('Original case: ') ? 'Original case: ' : '';
+        return { ...e, summary: `${original}${REPORTER_STEPS[e.type](original ? { ...e, summary: e.summary.slice(original.length) } : e)}` };
+      }),
+  };
+}
