@@ -35,11 +35,9 @@ export interface ProxyOptions {
 export function createProxy(options: ProxyOptions) {
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
-  const fail = (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem) => sendProblem(request, reply, problem);
-
   const tooMany = (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, who: string) => {
     void reply.header('retry-after', String(retryAfterSeconds));
-    return fail(request, reply, new HttpProblem(429, 'rate-limited', 'Too many requests.', `${who} made too many requests this minute; retry after ${retryAfterSeconds} s.`));
+    return sendProblem(request, reply, new HttpProblem(429, 'rate-limited', 'Too many requests.', `${who} made too many requests this minute; retry after ${retryAfterSeconds} s.`));
   };
 
   return async function proxy(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -50,7 +48,7 @@ export function createProxy(options: ProxyOptions) {
     // A CORS preflight is answered here (no token is sent with it).
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) return reply.status(Object.keys(cors).length ? 204 : 403).send();
     const route = routeFor(request.url);
-    if (!route) return fail(request, reply, Problems.notFound('This resource'));
+    if (!route) return sendProblem(request, reply, Problems.notFound('This resource'));
     let clientKey = `ip:${request.ip}`;
     if (route.bearer !== false) {
       try {
@@ -58,14 +56,14 @@ export function createProxy(options: ProxyOptions) {
         const user = options.limits?.user.take(principal.subject);
         if (user && !user.ok) return tooMany(request, reply, user.retryAfterSeconds, principal.username);
         if (route.roles && !hasRole(principal, ...route.roles)) {
-          return fail(request, reply, Problems.forbidden(`${route.prefix} is for ${route.roles.length > 3 ? 'staff' : route.roles.join(' or ')}; your roles: ${principal.roles.join(', ') || 'none'}.`));
+          return sendProblem(request, reply, Problems.forbidden(`${route.prefix} is for ${route.roles.length > 3 ? 'staff' : route.roles.join(' or ')}; your roles: ${principal.roles.join(', ') || 'none'}.`));
         }
         if (principal.clientId) clientKey = `client:${principal.clientId}`;
       } catch (error) {
         // Refused tokens count against the client's limit too: a flood of forged tokens gets 429 like any other.
         const flood = options.limits?.client.take(clientKey);
         if (flood && !flood.ok) return tooMany(request, reply, flood.retryAfterSeconds, 'This client');
-        return fail(request, reply, problemFor(error));
+        return sendProblem(request, reply, problemFor(error));
       }
     } else {
       // Open311 clients are told apart by their api_key (hashed: keys are not kept in memory).
@@ -109,7 +107,7 @@ export function createProxy(options: ProxyOptions) {
         options.logger.warn({ err: error, upstream: route.upstream }, 'upstream request failed');
         const timedOut = error.message === 'upstream timeout';
         resolve(
-          fail(
+          sendProblem(
             request,
             reply,
             timedOut

@@ -196,13 +196,13 @@ export class KafkaTransport implements MessageTransport {
           if (subscription.handleBatch) {
             await subscription.handleBatch(slice);
             done(slice[slice.length - 1].offset);
-            subscription.lag?.(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(slice[slice.length - 1].offset) - 1n)));
           } else {
             for (const message of slice) {
               await subscription.handle(message);
               done(message.offset);
             }
           }
+          subscription.lag?.(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(slice[slice.length - 1].offset) - 1n)));
           // While stopping, the batch in flight commits itself before the consumer leaves its group.
           if (interval === 0 || entry.stopping) await commit();
           await heartbeat();

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CONTROL, LONE_SURROGATE } from './json-body';
 import { HttpProblem } from './problem';
 
 /**
@@ -16,9 +17,8 @@ export interface GeoReportError {
   description: string;
 }
 
-/** Characters XML 1.0 cannot carry (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/FFFF). */
-// eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Characters XML 1.0 cannot carry: the ones no request text may hold either (json-body.ts). */
+const NOT_XML = new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}`, 'g');
 
 /** Text as XML 1.0 element content: markup escaped, characters XML cannot carry left out. */
 export function xmlText(text: string): string {

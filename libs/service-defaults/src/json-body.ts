@@ -6,9 +6,9 @@ export const MAX_JSON_DEPTH = 32;
 // Characters no text field may carry: C0 controls but tab, LF and CR (XML 1.0 cannot carry them
 // either, and the public Open311 XML feed would break on them), and U+FFFE/U+FFFF.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+export const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 /** A UTF-16 surrogate without its pair (`"\ud800"` in JSON): PostgreSQL cannot store it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const pointerOf = (path: (string | number)[]) => `/${path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 const fieldOf = (path: (string | number)[]) => (path.length === 0 ? '(body)' : path.join('.'));

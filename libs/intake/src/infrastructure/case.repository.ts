@@ -141,7 +141,8 @@ export class CaseRepository {
     }
     const views = new Map<string, Next>(rows.map((r) => [r.case_id, { status: r.status }]));
     // Rebounds compare with the resolutions on the timeline (before this delivery, plus those in it).
-    const reopening = [...new Set(events.filter((e) => views.has(e.caseId) && describeEvent(e).change.reopen).map((e) => e.caseId))];
+    const described = events.filter((e) => views.has(e.caseId)).map((event) => ({ event, ...describeEvent(event) }));
+    const reopening = [...new Set(described.filter((d) => d.change.reopen).map((d) => d.event.caseId))];
     const resolutions = new Map<string, number>();
     if (reopening.length > 0) {
       const counted: { case_id: string; n: number }[] = await tx.query(
@@ -151,10 +152,8 @@ export class CaseRepository {
       for (const r of counted) resolutions.set(r.case_id, r.n);
     }
     const timeline: { event: AnyEnvelope; summary: string }[] = [];
-    for (const event of events) {
-      const view = views.get(event.caseId);
-      if (!view) continue;
-      const { change, summary } = describeEvent(event);
+    for (const { event, change, summary } of described) {
+      const view = views.get(event.caseId)!;
       let status = laterStatus(view.status, change.status);
       // Status moves only forward, except a rebound (重办): the reporter reopened the resolution it
       // names — unless a later resolution arrived first (topics are not ordered against each other).
