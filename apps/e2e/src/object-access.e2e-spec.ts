@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, onRiskBoard, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(180_000);
 
@@ -175,8 +175,10 @@ describe('every endpoint that takes a case id, from people who must not reach th
     }
     const lists = async (token: string) => ({
       workspaces: (await api('/api/v1/workspaces', { token })).body.workspaces.some((w: { caseId: string }) => w.caseId === caseId),
-      risk: (await api('/api/v1/risk?limit=1000', { token })).body.cases.some((c: { caseId: string }) => c.caseId === caseId),
+      risk: await onRiskBoard(token, caseId),
     });
+    // The board is read from kept scores: the case is on it once the scorer has run.
+    await eventually(async () => (await onRiskBoard(head, caseId)) || undefined);
     expect(await lists(head)).toEqual({ workspaces: true, risk: true });
     expect(await lists(handler)).toEqual({ workspaces: false, risk: false });
   });
@@ -261,8 +263,9 @@ describe('the unit tree', () => {
     // Their lists hold the subdistrict's case too: the workspaces and the early-warning board.
     const lists = async (token: string) => ({
       workspaces: (await api('/api/v1/workspaces', { token })).body.workspaces.some((w: { caseId: string }) => w.caseId === caseId),
-      risk: (await api('/api/v1/risk?limit=1000', { token })).body.cases.some((c: { caseId: string }) => c.caseId === caseId),
+      risk: await onRiskBoard(token, caseId),
     });
+    await eventually(async () => (await onRiskBoard(districtHead, caseId)) || undefined);
     expect(await lists(districtHead)).toEqual({ workspaces: true, risk: true });
     expect(await lists(otherDistrictHead)).toEqual({ workspaces: false, risk: false });
     // The district head signs for it as the head of the subdistrict would; the head of another district cannot.

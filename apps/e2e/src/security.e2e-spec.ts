@@ -2,7 +2,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
-import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, onRiskBoard, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(60_000);
 
@@ -162,6 +162,42 @@ describe('tokens that must not get in', () => {
       return mine.some((e) => e.status === 400 && e.path === '/api/v1/cases') ? mine : undefined;
     });
     expect(entries.filter((e) => e.path === '/api/v1/cases' && e.status < 400)).toEqual([]);
+  });
+
+  it('pages the early-warning board by cursor from kept scores, so one call costs its page (OWASP API4)', async () => {
+    const [operator, supervisor] = await Promise.all(['operator1', 'supervisor1'].map((u) => tokenFor(u)));
+    // At least a few open cases with a limit: file three and wait until the scorer has them.
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await api('/api/v1/cases', { method: 'POST', token: operator, body: { title: 'Water main leaking', description: distinct('Water running down the street'), category: 'water.leak', channel: 'hotline', caller: { name: 'Li' } } });
+      expect(r.status).toBe(201);
+      ids.push(r.body.id);
+    }
+    for (const id of ids) {
+      await eventually(async () => (await onRiskBoard(supervisor, id, '&unitId=water')) || undefined);
+    }
+    // Pages of 2: never more than the limit, each case once, highest risk first across pages.
+    const seen: { caseId: string; score: number; scoredAt: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: { cases: { caseId: string; score: number; scoredAt: string }[]; next: string | null } } = await api(`/api/v1/risk?unitId=water&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: supervisor });
+      expect(page.status).toBe(200);
+      expect(page.body.cases.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.cases);
+      cursor = page.body.next;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(seen.length).toBeGreaterThanOrEqual(Math.min(3, 2 * pages));
+    expect(new Set(seen.map((c) => c.caseId)).size).toBe(seen.length);
+    expect(seen.map((c) => c.score)).toEqual([...seen.map((c) => c.score)].sort((a, b) => b - a));
+    expect(seen.every((c) => !Number.isNaN(Date.parse(c.scoredAt)))).toBe(true);
+    // A cursor this service did not write, and limits out of range, are refused by name.
+    const forged = Buffer.from(JSON.stringify([2, 'not-a-case'])).toString('base64url');
+    for (const [query, field] of [['cursor=abc!', 'cursor'], [`cursor=${forged}`, 'cursor'], ['limit=0', 'limit'], ['limit=1001', 'limit']]) {
+      const r = await api(`/api/v1/risk?${query}`, { token: supervisor });
+      expect([query, r.status, r.body.errors?.[0]?.field]).toEqual([query, 400, field]);
+    }
   });
 
   it("shows a reporter their case without the inside of the work: no staff names, notes or requests between units (one projection per audience)", async () => {

@@ -25,6 +25,8 @@ import { UnitCalendars1763900000380 } from './infrastructure/1763900000380-unit-
 import { TimerVacuum1763900000390 } from './infrastructure/1763900000390-timer-vacuum';
 import { RiskLedger1763900000400 } from './infrastructure/1763900000400-risk-ledger';
 import { SlaPolicies1763900000420 } from './infrastructure/1763900000420-sla-policies';
+import { RiskScores1763900000430 } from './infrastructure/1763900000430-risk-scores';
+import { RiskScorer } from './infrastructure/risk-scorer';
 import { PolicyProvider } from './infrastructure/policy-provider';
 import { SlaPoliciesController } from './api/sla-policies.controller';
 import { RiskBoard } from './infrastructure/risk-board';
@@ -58,7 +60,7 @@ import type { EntityManager } from 'typeorm';
 export const escalationService: DomainServiceDefinition = {
   service: 'escalation',
   defaultPort: 8084,
-  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390, RiskLedger1763900000400, SlaPolicies1763900000420, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
+  migrations: [EscalationSchema1763900000300, CaseTiers1763900000310, LightTimers1763900000320, HolidayYears1763900000330, SupervisionOrders1763900000340, SupervisionLevel1763900000350, Cards1763900000360, StagesAndPauses1763900000370, UnitCalendars1763900000380, TimerVacuum1763900000390, RiskLedger1763900000400, SlaPolicies1763900000420, RiskScores1763900000430, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   config: {
     /** Share of a stage's allowed time at which its light turns yellow (the handler is warned). */
     ESCALATION_YELLOW_AT: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5 }),
@@ -70,6 +72,10 @@ export const escalationService: DomainServiceDefinition = {
     RISK_LEDGER_TTL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
     /** Early warning: days of closed cases the ledger learns history and load from (open ones always count). */
     RISK_HISTORY_DAYS: Type.Integer({ minimum: 7, maximum: 730, default: 180 }),
+    /** Early warning: how often every open case is scored again for the board (ms). */
+    RISK_SCORE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+    /** Early warning: how soon after a case changes unit, category or limit it is scored again (ms). */
+    RISK_RESCORE_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   },
   controllers: [ClocksController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController, RiskController, SlaPoliciesController],
   compose(runtime, config) {
@@ -85,9 +91,21 @@ export const escalationService: DomainServiceDefinition = {
     });
     const calendars = new CalendarProvider(runtime.dataSource);
     const policyProvider = new PolicyProvider(runtime.dataSource);
+    const risk = new RiskBoard(runtime.dataSource, shippedRiskModel as RiskModel, {
+      utcOffsetMinutes: config.RISK_UTC_OFFSET_MINUTES as number,
+      ledgerTtlMs: config.RISK_LEDGER_TTL_MS as number,
+      historyDays: config.RISK_HISTORY_DAYS as number,
+    });
+    const scorer = new RiskScorer(risk, {
+      intervalMs: config.RISK_SCORE_INTERVAL_MS as number,
+      delayMs: config.RISK_RESCORE_DELAY_MS as number,
+      name: `${hostname()}:${process.pid}`,
+      logger: runtime.logger,
+    });
     /** The case goes back to its unit: open again for early warning, its result clock restarted with the tier's limit. */
     const rework = async (tx: EntityManager, caseId: string, unitId: string, at: Date) => {
-      await tx.query(`UPDATE case_risk SET closed_at = NULL WHERE case_id = $1`, [caseId]);
+      await tx.query(`UPDATE case_risk SET closed_at = NULL, scored_at = NULL WHERE case_id = $1`, [caseId]);
+      scorer.nudge();
       const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [caseId]);
       const [last] = await tx.query(`SELECT tier FROM sla_clocks WHERE case_id = $1 ORDER BY started_at DESC LIMIT 1`, [caseId]);
       const tier = (known?.tier ?? last?.tier ?? 'general') as Tier;
@@ -96,13 +114,8 @@ export const escalationService: DomainServiceDefinition = {
       await startClock(tx, runtime.topic, await calendars.forUnit(unitId), { ...policy, id: `${policy.id}.rework` }, { caseId, unitId, tier, startedAt: at }, lights);
       return policy;
     };
-    const risk = new RiskBoard(runtime.dataSource, shippedRiskModel as RiskModel, {
-      utcOffsetMinutes: config.RISK_UTC_OFFSET_MINUTES as number,
-      ledgerTtlMs: config.RISK_LEDGER_TTL_MS as number,
-      historyDays: config.RISK_HISTORY_DAYS as number,
-    });
     return {
-      workers: [sweeper],
+      workers: [sweeper, scorer],
       providers: [
         { provide: CASE_ACCESS, useValue: new CaseAccessCopy(runtime) },
         { provide: CalendarProvider, useValue: calendars },
@@ -130,9 +143,10 @@ export const escalationService: DomainServiceDefinition = {
               await tx.query(
                 `INSERT INTO case_risk (case_id, category, unit_id, opened_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (case_id) DO UPDATE SET category = EXCLUDED.category, unit_id = EXCLUDED.unit_id,
-                        opened_at = LEAST(COALESCE(case_risk.opened_at, EXCLUDED.opened_at), EXCLUDED.opened_at)`,
+                        opened_at = LEAST(COALESCE(case_risk.opened_at, EXCLUDED.opened_at), EXCLUDED.opened_at), scored_at = NULL`,
                 [assigned.caseId, assigned.data.category, assigned.data.unitId, assigned.occurredAt],
               );
+              scorer.nudge();
               const calendar = await calendars.forUnit(assigned.data.unitId);
               // Who is responsible now (supervision orders go to them).
               await tx.query(
@@ -174,7 +188,8 @@ export const escalationService: DomainServiceDefinition = {
                  WHERE case_tiers.changed_at <= EXCLUDED.changed_at`,
                 [reclassified.caseId, reclassified.data.toTier, reclassified.occurredAt],
               );
-              await tx.query(`UPDATE case_risk SET category = $2 WHERE case_id = $1`, [reclassified.caseId, reclassified.data.toCategory]);
+              await tx.query(`UPDATE case_risk SET category = $2, scored_at = NULL WHERE case_id = $1`, [reclassified.caseId, reclassified.data.toCategory]);
+              scorer.nudge();
               const current = await policyProvider.current();
               for (const [stages, policies] of [
                 [FIRST_STAGES, current.first],
@@ -228,6 +243,9 @@ export const escalationService: DomainServiceDefinition = {
             },
             [CaseResumed.type]: async (event, tx) => {
               await resumeClocks(tx, runtime.topic, event.caseId, new Date(event.occurredAt), (unit) => calendars.forUnit(unit));
+              // The limit moved by the time the case waited.
+              await tx.query(`UPDATE case_risk SET scored_at = NULL WHERE case_id = $1`, [event.caseId]);
+              scorer.nudge();
             },
             // A cooperating unit's reply limit: the lead's deadline, or 4 working hours on the cooperating unit's calendar.
             [AssistRequested.type]: async (event, tx) => {

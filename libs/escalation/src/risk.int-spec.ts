@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { escalationService } from './index';
 import type { RiskModel } from './domain/risk';
 import shipped from './domain/risk-model.json';
-import { RiskBoard } from './infrastructure/risk-board';
+import { parseRiskCursor, RiskBoard } from './infrastructure/risk-board';
 
 jest.setTimeout(120_000);
 
@@ -68,7 +68,7 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
     await db.initialize();
     await migrate(db);
     const runtime = { dataSource: db, topic: 'duban.escalation.events', logger, metrics: { timerLateness: { observe: () => undefined } } };
-    handlers = escalationService.compose(runtime as never, { ESCALATION_YELLOW_AT: 0.5, ESCALATION_ORANGE_AT: 0.8, RISK_UTC_OFFSET_MINUTES: 480, RISK_LEDGER_TTL_MS: 0, RISK_HISTORY_DAYS: 180 })
+    handlers = escalationService.compose(runtime as never, { ESCALATION_YELLOW_AT: 0.5, ESCALATION_ORANGE_AT: 0.8, RISK_UTC_OFFSET_MINUTES: 480, RISK_LEDGER_TTL_MS: 0, RISK_HISTORY_DAYS: 180, RISK_SCORE_INTERVAL_MS: 60_000, RISK_RESCORE_DELAY_MS: 1000 })
       .consumers[0].handlers;
   });
 
@@ -91,7 +91,11 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
     const slow = await handled('slow', now, null);
     const quick = await handled('quick', now, null);
 
-    const cases = await board().board();
+    // The scores are kept with the cases: nothing is on the board until a pass scores them.
+    expect((await board().board()).cases).toEqual([]);
+    expect(await board().rescore('all', 4)).toBe(7);
+    const { cases, next } = await board().board();
+    expect(next).toBeNull();
     const slowRow = cases.find((c) => c.caseId === slow)!;
     const quickRow = cases.find((c) => c.caseId === quick)!;
     expect(slowRow).toMatchObject({ unitId: 'slow', category: 'public-works.streetlight', channel: 'hotline', stage: 0, elapsedShare: 0 });
@@ -102,8 +106,23 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
     // Highest risk first; only open cases with a limit (7 open: 6 slow, 1 quick).
     expect(cases.map((c) => c.score)).toEqual([...cases.map((c) => c.score)].sort((a, b) => b - a));
     expect(cases).toHaveLength(7);
-    expect((await board().board({ unitId: 'quick' })).map((c) => c.caseId)).toEqual([quick]);
-    expect((await board().board({ flagged: true })).every((c) => c.flagged && c.unitId === 'slow')).toBe(true);
+    expect(cases.every((c) => c.scoredAt.getTime() === now.getTime())).toBe(true);
+    expect((await board().board({ unitId: 'quick' })).cases.map((c) => c.caseId)).toEqual([quick]);
+    const flagged = (await board().board({ flagged: true })).cases;
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.every((c) => c.flagged && c.unitId === 'slow')).toBe(true);
+    // Pages of 3 by cursor walk the same board in the same order, each case once.
+    const walked: string[] = [];
+    let page = await board().board({ limit: 3 });
+    for (;;) {
+      walked.push(...page.cases.map((c) => c.caseId));
+      if (!page.next) break;
+      page = await board().board({ limit: 3, after: parseRiskCursor(page.next) });
+    }
+    expect(walked).toEqual(cases.map((c) => c.caseId));
+    expect((await board().board({ hidden: new Set([slow]) })).cases.map((c) => c.caseId)).not.toContain(slow);
+    // Nothing changed since: the changed-case pass scores none.
+    expect(await board().rescore('changed')).toBe(0);
 
     // A result closes the case for the board; a rejected result reopens it.
     await apply(newEvent(ResultSubmitted, { caseId: quick, unitId: 'quick', occurredAt: now, data: { resultId: randomUUID(), unitId: 'quick', by: 'handler-quick-a', summary: 'Fixed', evidence: [] } }));
@@ -112,13 +131,30 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
     expect(await board().forCase(quick)).toMatchObject({ caseId: quick, unitId: 'quick' });
     expect(await board().forCase(randomUUID())).toBeUndefined();
 
-    // With a ledger kept an hour, the list of open cases is still current: a new case shows at once, a resolved one goes.
+    // With a ledger kept an hour, a new case is on the board after the changed-case pass alone, and a resolved one goes at once.
     const cached = new RiskBoard(db, shipped as RiskModel, { utcOffsetMinutes: 480, ledgerTtlMs: 3_600_000, historyDays: 180, now: () => now });
-    await cached.board();
+    await cached.rescore('all');
     const fresh = await handled('quick', now, null);
-    expect((await cached.board({ unitId: 'quick' })).map((c) => c.caseId)).toContain(fresh);
+    expect(await cached.rescore('changed')).toBe(1);
+    expect((await cached.board({ unitId: 'quick' })).cases.map((c) => c.caseId)).toContain(fresh);
     await apply(newEvent(ResultSubmitted, { caseId: fresh, unitId: 'quick', occurredAt: now, data: { resultId: randomUUID(), unitId: 'quick', by: 'handler-quick-a', summary: 'Fixed', evidence: [] } }));
-    expect((await cached.board({ unitId: 'quick' })).map((c) => c.caseId)).not.toContain(fresh);
+    expect((await cached.board({ unitId: 'quick' })).cases.map((c) => c.caseId)).not.toContain(fresh);
+
+    // A case given to another unit moves to that unit's board at once, and the changed-case pass scores it again.
+    const moved = await handled('quick', now, null);
+    await cached.rescore('changed');
+    await apply(newEvent(CaseAssigned, { caseId: moved, unitId: 'slow', occurredAt: now, data: { assignmentId: randomUUID(), unitId: 'slow', unitName: 'slow', assignee: null, category: 'public-works.streetlight', tier: 'general', rule: { id: 'r', version: 1 }, reason: 'reassigned' } }));
+    expect((await cached.board({ unitId: 'quick' })).cases.map((c) => c.caseId)).not.toContain(moved);
+    expect((await cached.board({ unitId: 'slow' })).cases.map((c) => c.caseId)).toContain(moved);
+    expect(await cached.rescore('changed')).toBe(1);
+    expect((await cached.board({ unitId: 'slow' })).cases.find((c) => c.caseId === moved)).toMatchObject({ unitId: 'slow' });
+    expect((await cached.board({ unitId: 'slow' })).cases.map((c) => c.caseId)).toContain(moved);
+
+    // One replica claims each full pass; the next is due an interval later.
+    expect(await board().claimFullPass('a', 60_000)).toBe(true);
+    expect(await board().claimFullPass('b', 60_000)).toBe(false);
+    now = new Date(now.getTime() + 60_000);
+    expect(await board().claimFullPass('b', 60_000)).toBe(true);
 
     // Later in its life the case is scored by a later stage of the model.
     now = new Date(now.getTime() + 2 * DAY);

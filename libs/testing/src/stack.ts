@@ -103,3 +103,15 @@ export function lacking(expected: readonly string[], actual: readonly string[]):
     return n === 0;
   });
 }
+
+/** Whether the early-warning board shows `caseId` to the bearer of `token`, walking every page (`query`: more filters). */
+export async function onRiskBoard(token: string, caseId: string, query = ''): Promise<boolean> {
+  let cursor: string | null = null;
+  do {
+    const page: { status: number; body: { cases: { caseId: string }[]; next: string | null } } = await api(`/api/v1/risk?limit=1000${query}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+    if (page.status !== 200) throw new Error(`GET /api/v1/risk: HTTP ${page.status}`);
+    if (page.body.cases.some((c) => c.caseId === caseId)) return true;
+    cursor = page.body.next;
+  } while (cursor);
+  return false;
+}

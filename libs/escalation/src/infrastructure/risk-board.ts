@@ -43,11 +43,57 @@ interface LedgerRow {
   due_at: Date | null;
 }
 
+/** Where the next page of the board starts: the score and case id of the last row of the page before. */
+export interface RiskCursor {
+  score: number;
+  caseId: string;
+}
+
+export interface RiskPage {
+  cases: (RiskRow & { scoredAt: Date })[];
+  /** The cursor of the next page; null on the last. */
+  next: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The opaque cursor of `next` (base64url of the last row's score and case id). */
+export const riskCursorText = (c: RiskCursor) => Buffer.from(JSON.stringify([c.score, c.caseId])).toString('base64url');
+
+/** The cursor a client sent back, or undefined if it is not one this service wrote. */
+export function parseRiskCursor(text: string): RiskCursor | undefined {
+  if (text.length > 200 || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [score, caseId] = value as unknown[];
+    if (typeof score !== 'number' || !(score >= 0 && score <= 1) || typeof caseId !== 'string' || !UUID.test(caseId)) return undefined;
+    return { score, caseId };
+  } catch {
+    return undefined;
+  }
+}
+
+interface ScoredRow extends LedgerRow {
+  score: number;
+  flagged: boolean;
+  stage: number;
+  threshold: number | null;
+  elapsed_share: number;
+  reasons: RiskRow['reasons'];
+  scored_at: Date;
+}
+
 /**
  * Early warning (预警) in the running product: every open case with a limit scored by the risk
  * model from what escalation's own clocks know — the case's category, channel and unit, its
  * result-stage limit, and the history and load of the other cases (`case_risk` + `sla_clocks`).
- * The ledger is read at most once per `ledgerTtlMs`; scoring is pure and per request.
+ *
+ * Scores are kept with each case (`case_risk.score`, migration 1763900000430): `rescore` writes
+ * them — the cases changed since they were last scored, or every open case — and the board reads
+ * one page of them by score from an index, so what one call costs follows its page, not the number
+ * of open cases (issue 19, item 5). `forCase` scores one case as it is now. The ledger the model
+ * reads history and load from is loaded at most once per `ledgerTtlMs`.
  */
 export class RiskBoard {
   private cached?: { at: number; rows: LedgerRow[]; ledger: CaseLedger };
@@ -62,19 +108,48 @@ export class RiskBoard {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Open cases with a limit, highest risk first; `unitId` narrows to one unit, `flagged` to the flagged ones. */
-  /** `hidden`: cases the reader is not cleared for (left out before the limit). */
-  async board(filter: { unitId?: string | null; subtree?: boolean; flagged?: boolean; limit?: number; hidden?: ReadonlySet<string> } = {}): Promise<RiskRow[]> {
-    const now = this.now().getTime();
-    const { ledger } = await this.ledger(now);
-    // Which cases are open is read now (the ledger's history and load may be up to a TTL old).
-    const open = await this.read(this.dataSource, now, { openIn: filter.unitId ?? null, subtree: filter.subtree });
-    const scored = open
-      .filter((r) => r.closed_at === null && r.due_at !== null && !filter.hidden?.has(r.case_id))
-      .map((r) => this.score(ledger, r, now))
-      .filter((r) => !filter.flagged || r.flagged)
-      .sort((a, b) => b.score - a.score);
-    return scored.slice(0, filter.limit ?? 200);
+  /**
+   * One page of open, scored cases with a limit, highest risk first (the case id breaks ties);
+   * `unitId` narrows to one unit (with `subtree`, and the units below it), `flagged` to the flagged
+   * ones, `after` continues from a page's cursor; `hidden`: cases the reader is not cleared for.
+   */
+  async board(filter: { unitId?: string | null; subtree?: boolean; flagged?: boolean; limit?: number; hidden?: ReadonlySet<string>; after?: RiskCursor } = {}): Promise<RiskPage> {
+    const limit = filter.limit ?? 200;
+    const inUnit = filter.subtree
+      ? '($1::text IS NULL OR r.unit_id = $1 OR EXISTS (SELECT 1 FROM case_confidentiality cc WHERE cc.case_id = r.case_id AND $1 = ANY (cc.unit_path)))'
+      : '($1::text IS NULL OR r.unit_id = $1)';
+    const rows: ScoredRow[] = await this.dataSource.query(
+      `SELECT r.case_id, r.category, r.channel, r.unit_id, r.opened_at, r.closed_at, r.due_at,
+              r.score, r.flagged, r.stage, r.threshold, r.elapsed_share, r.reasons, r.scored_at
+         FROM case_risk r
+        WHERE r.closed_at IS NULL AND r.score IS NOT NULL AND ${inUnit}
+          AND ($2::boolean IS FALSE OR r.flagged)
+          AND ($3::double precision IS NULL OR (r.score, r.case_id) < ($3, $4::uuid))
+          AND NOT (r.case_id = ANY ($5::uuid[]))
+        ORDER BY r.score DESC, r.case_id DESC
+        LIMIT $6`,
+      [filter.unitId ?? null, filter.flagged === true, filter.after?.score ?? null, filter.after?.caseId ?? null, [...(filter.hidden ?? [])], limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      cases: page.map((r) => ({
+        caseId: r.case_id,
+        unitId: r.unit_id,
+        category: r.category,
+        channel: r.channel,
+        openedAt: r.opened_at,
+        dueAt: r.due_at as Date,
+        score: r.score,
+        flagged: r.flagged,
+        stage: r.stage,
+        threshold: r.threshold,
+        elapsedShare: r.elapsed_share,
+        reasons: r.reasons,
+        scoredAt: r.scored_at,
+      })),
+      next: rows.length > limit && last ? riskCursorText({ score: last.score, caseId: last.case_id }) : null,
+    };
   }
 
   /** One case's score now (undefined: not known to escalation, closed, or without a limit). */
@@ -85,6 +160,73 @@ export class RiskBoard {
     const [row] = await this.read(this.dataSource, now, { caseId });
     if (!row || row.closed_at !== null || row.due_at === null) return undefined;
     return this.score(ledger, row, now);
+  }
+
+  /**
+   * Scores open cases and keeps the scores with them: `changed`, those not scored since their
+   * unit, category or limit changed (`scored_at` NULL); `all`, every open case. Cases go in
+   * batches of `batch`; a row changed by a consumer while it was being scored keeps its NULL
+   * (the write checks the row version it read), so the next pass scores it again. Returns how
+   * many cases were scored.
+   */
+  async rescore(which: 'changed' | 'all' = 'all', batch = 500): Promise<number> {
+    let scored = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const now = this.now().getTime();
+      const { ledger } = await this.ledger(now);
+      const rows: (LedgerRow & { version: string })[] = await this.dataSource.query(
+        `SELECT r.case_id, r.category, r.channel, r.unit_id, r.opened_at, r.closed_at, d.due_at, r.xmin::text AS version
+           FROM case_risk r
+           LEFT JOIN LATERAL (SELECT due_at FROM sla_clocks s
+                               WHERE s.case_id = r.case_id AND s.stage = ANY($3) AND s.state <> 'cancelled'
+                               ORDER BY s.started_at DESC LIMIT 1) d ON true
+          WHERE r.closed_at IS NULL AND r.case_id > $1 ${which === 'changed' ? 'AND r.scored_at IS NULL' : ''}
+          ORDER BY r.case_id LIMIT $2`,
+        [after, batch, RESULT_STAGES],
+      );
+      if (rows.length === 0) return scored;
+      after = rows[rows.length - 1].case_id;
+      const at = new Date(now);
+      // Cases without a unit, a start or a limit yet are marked scored with no score (off the board) until they change.
+      const values = rows.map((r) => ({ r, s: r.category !== null && r.unit_id !== null && r.opened_at !== null && r.due_at !== null ? this.score(ledger, r, now) : undefined }));
+      await this.dataSource.query(
+        `UPDATE case_risk r
+            SET due_at = u.due_at, score = u.score, flagged = u.flagged, stage = u.stage, threshold = u.threshold,
+                elapsed_share = u.elapsed_share, reasons = u.reasons, scored_at = $1
+           FROM jsonb_to_recordset($2::jsonb) AS u(case_id uuid, version text, due_at timestamptz, score double precision, flagged boolean,
+                                                   stage double precision, threshold double precision, elapsed_share double precision, reasons jsonb)
+          WHERE r.case_id = u.case_id AND r.xmin::text = u.version`,
+        [
+          at,
+          JSON.stringify(
+            values.map(({ r, s }) => ({
+              case_id: r.case_id,
+              version: r.version,
+              due_at: r.due_at,
+              score: s?.score ?? null,
+              flagged: s?.flagged ?? null,
+              stage: s?.stage ?? null,
+              threshold: s?.threshold ?? null,
+              elapsed_share: s?.elapsedShare ?? null,
+              reasons: s?.reasons ?? null,
+            })),
+          ),
+        ],
+      );
+      scored += values.filter((v) => v.s).length;
+      if (rows.length < batch) return scored;
+    }
+  }
+
+  /** Claims the next full pass for `by` if it is due (one replica runs it); the one after is due `intervalMs` later. */
+  async claimFullPass(by: string, intervalMs: number): Promise<boolean> {
+    const now = this.now();
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE risk_scoring SET next_at = $1::timestamptz + $2 * interval '1 millisecond', by = $3 WHERE id = 1 AND next_at <= $1 RETURNING id`,
+      [now, intervalMs, by],
+    );
+    return rows.length === 1;
   }
 
   private score(ledger: CaseLedger, r: LedgerRow, now: number): RiskRow {
@@ -122,17 +264,11 @@ export class RiskBoard {
     return this.loading;
   }
 
-  /** The cases of the ledger: open ones and those taken on within the history window; the limit is the latest result-stage clock's. */
-  private read(db: DataSource | EntityManager, now: number, only: { caseId?: string; openIn?: string | null; subtree?: boolean } = {}): Promise<LedgerRow[]> {
-    // A unit's cases; with `subtree`, also those of the units below it (the path each case's copy keeps).
-    const inUnit = only.subtree
-      ? '($1::text IS NULL OR r.unit_id = $1 OR EXISTS (SELECT 1 FROM case_confidentiality cc WHERE cc.case_id = r.case_id AND $1 = ANY (cc.unit_path)))'
-      : '($1::text IS NULL OR r.unit_id = $1)';
+  /** The cases of the ledger (open ones and those taken on within the history window), or one case; the limit is the latest result-stage clock's. */
+  private read(db: DataSource | EntityManager, now: number, only: { caseId?: string } = {}): Promise<LedgerRow[]> {
     const where = only.caseId
       ? { sql: 'r.case_id = $1::uuid', param: only.caseId as unknown }
-      : 'openIn' in only
-        ? { sql: `r.closed_at IS NULL AND ${inUnit}`, param: only.openIn as unknown }
-        : { sql: '(r.closed_at IS NULL OR r.opened_at > $1)', param: new Date(now - this.options.historyDays * DAY) as unknown };
+      : { sql: '(r.closed_at IS NULL OR r.opened_at > $1)', param: new Date(now - this.options.historyDays * DAY) as unknown };
     return db.query(
       `SELECT r.case_id, r.category, r.channel, r.unit_id, r.opened_at, r.closed_at, d.due_at
          FROM case_risk r
