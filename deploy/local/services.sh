@@ -32,6 +32,8 @@ service_env() {
     "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_HTTP_PORT" \
     "LOG_LEVEL=${LOG_LEVEL:-info}"
   if [[ $name == gateway ]]; then
+    # The gateway's /metrics is not on its public port (docs/security.md, API8).
+    printf 'METRICS_PORT=%s\n' "${GATEWAY_METRICS_PORT:-9080}"
     local upstream
     for upstream in intake dispatch collaboration escalation assessment notification; do
       printf '%s_URL=http://127.0.0.1:%s\n' "${upstream^^}" "$(service_port "$upstream")"

@@ -92,7 +92,7 @@ describe('tokens that must not get in', () => {
   it('limits requests per user and per client with 429 and Retry-After (forged tokens too), carries a request id, and answers CORS only for configured origins (a second gateway with low limits)', async () => {
     // The built gateway as its own process, on another port, with low limits.
     const gateway = spawn(process.execPath, [resolve(__dirname, '../../gateway/dist/main.js')], {
-      env: { ...process.env, OIDC_ISSUER_URL: stack.oidcIssuer, OIDC_AUDIENCE: 'duban-api', HTTP_PORT: '18091', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_CLIENT_PER_MINUTE: '14', CORS_ORIGINS: 'https://console.minghu.test', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true' },
+      env: { ...process.env, OIDC_ISSUER_URL: stack.oidcIssuer, OIDC_AUDIENCE: 'duban-api', HTTP_PORT: '18091', METRICS_PORT: '0', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_CLIENT_PER_MINUTE: '14', CORS_ORIGINS: 'https://console.minghu.test', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true' },
       stdio: 'ignore',
     });
     await eventually(async () => ((await fetch('http://127.0.0.1:18091/health/ready').catch(() => undefined))?.status === 200 ? true : undefined), 30_000);
@@ -245,6 +245,18 @@ describe('tokens that must not get in', () => {
     const handler = await tokenFor('handler-water-a');
     const signFor = await api('/api/v1/workspaces/00000000-0000-4000-8000-000000000000/sign-for', { method: 'POST', token: handler, body: { state: 'resolved' } });
     expect([signFor.status, signFor.body.errors?.[0]?.field]).toEqual([400, 'state']);
+  });
+
+  it("serves no /metrics on the public port: the gateway's metrics are on a port of their own (OWASP API8)", async () => {
+    for (const path of ['/metrics', '/metrics/', '/metrics?x=1']) {
+      const open = await fetch(`${stack.gatewayUrl}${path}`);
+      expect([path, open.status, (await open.text()).includes('duban_http_request_duration_seconds')]).toEqual([path, 404, false]);
+    }
+    const scraped = await fetch(`${stack.gatewayMetricsUrl}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(/duban_http_request_duration_seconds_bucket\{[^}]*service="duban-gateway"/);
+    // That port serves nothing else.
+    expect((await fetch(`${stack.gatewayMetricsUrl}/api/v1/cases`)).status).toBe(404);
   });
 
   it('refuses bodies nested thousands deep and text with control characters or unpaired surrogates, naming the field, before anything else is looked at', async () => {

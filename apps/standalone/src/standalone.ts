@@ -26,7 +26,7 @@ export const StandaloneConfig = Type.Object({
   HTTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080, description: 'the API gateway' }),
   ISSUER_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8079, description: 'the development OIDC issuer' }),
   PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 15433, description: 'the embedded PostgreSQL' }),
-  SERVICE_PORT_BASE: Type.Integer({ minimum: 1, maximum: 65000, default: 18181, description: 'first of six internal service ports' }),
+  SERVICE_PORT_BASE: Type.Integer({ minimum: 1, maximum: 65000, default: 18181, description: 'first of seven internal ports: the six services, then the gateway metrics' }),
   LOG_LEVEL: Type.String({ default: 'info' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
   DEMO_REPLAY_SPEED: Type.Integer({
@@ -60,6 +60,7 @@ async function busyPort(config: Static<typeof StandaloneConfig>): Promise<string
     ['HTTP_PORT', config.HTTP_HOST, config.HTTP_PORT],
     ['ISSUER_PORT', '127.0.0.1', config.ISSUER_PORT],
     ...SERVICES.map((s, i): [string, string, number] => [`SERVICE_PORT_BASE (${s.service})`, '127.0.0.1', config.SERVICE_PORT_BASE + i]),
+    ['SERVICE_PORT_BASE (gateway metrics)', '127.0.0.1', config.SERVICE_PORT_BASE + SERVICES.length],
   ];
   for (const [name, host, port] of wanted) {
     if (!(await portFree(host, port))) return `${host}:${port} (${name}) is in use — another Duban, or another program; stop it or choose another port with ${name.split(' ')[0]}=…`;
@@ -202,6 +203,9 @@ async function compose(config: Static<typeof StandaloneConfig>, logger: ReturnTy
       ...common,
       HTTP_HOST: config.HTTP_HOST,
       HTTP_PORT: String(config.HTTP_PORT),
+      // /metrics is not on the public port: on loopback, after the services' ports.
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: String(config.SERVICE_PORT_BASE + SERVICES.length),
       ...Object.fromEntries(Object.entries(ports).map(([s, p]) => [`${s.toUpperCase()}_URL`, `http://127.0.0.1:${p}`])),
     },
     { handleSignals: false },

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
-import { BaseConfig, loadConfig, OidcConfig, OperationsModule, startHttpService } from '@duban/service-defaults';
+import { BaseConfig, loadConfig, OidcConfig, OperationsModule, serveMetrics, startHttpService } from '@duban/service-defaults';
 import { createLogger, ServiceMetrics } from '@duban/telemetry';
 import { createProxy } from './proxy';
 import { RateLimiter } from './edge';
@@ -16,6 +16,10 @@ export const GatewayConfig = Type.Object({
   ...BaseConfig,
   ...OidcConfig,
   HTTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  /** The gateway's Prometheus metrics, on a port of their own (HTTP_PORT is public); 0: not served. */
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9080 }),
+  /** Where METRICS_PORT listens; empty: HTTP_HOST. */
+  METRICS_HOST: Type.String({ maxLength: 255, default: '' }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 52_428_800, default: 1_048_576 }),
   /** Largest CSV file accepted for a bulk import (POST /api/v1/imports); intake has the same setting. */
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 104_857_600, default: 16_777_216 }),
@@ -64,10 +68,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
     upstreams,
   });
 
-  // The gateway owns no data: it is ready when it can verify tokens.
-  @Module({ imports: [OperationsModule.forRoot(async () => ({ identityProvider: await verifier.ready() }), metrics.registry)] })
+  // The gateway owns no data: it is ready when it can verify tokens. Its port is the public one, so
+  // /metrics is not on it but on METRICS_PORT (docs/security.md, API8).
+  @Module({ imports: [OperationsModule.forRoot(async () => ({ identityProvider: await verifier.ready() }), metrics.registry, { metrics: false })] })
   class GatewayModule {}
 
+  const metricsServer = config.METRICS_PORT === 0 ? undefined : await serveMetrics(metrics.registry, config.METRICS_HOST || config.HTTP_HOST, config.METRICS_PORT);
   return startHttpService({
     name: 'gateway',
     module: GatewayModule,
@@ -93,7 +99,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
       fastify.all('/api/*', proxy);
       fastify.all('/open311/*', proxy);
     },
-    onShutdown: async () => undefined,
+    onShutdown: async () => {
+      await metricsServer?.close();
+    },
     handleSignals: options.handleSignals,
   });
 }

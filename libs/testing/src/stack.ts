@@ -7,6 +7,8 @@ export const stack = {
   kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
   testDatabaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://duban:duban@127.0.0.1:15432/duban_test',
   gatewayUrl: process.env.GATEWAY_URL ?? 'http://127.0.0.1:8080',
+  /** The gateway's own metrics port (not the public one). */
+  gatewayMetricsUrl: process.env.GATEWAY_METRICS_URL ?? 'http://127.0.0.1:9080',
   oidcIssuer: process.env.OIDC_ISSUER_URL ?? 'http://127.0.0.1:18080/realms/duban',
   jaegerQueryUrl: process.env.JAEGER_QUERY_URL ?? 'http://127.0.0.1:16686',
 };
