@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Client } from 'pg';
-import { api, eventually, stack, tokenFor } from '@duban/testing';
+import type { Client } from 'pg';
+import { api, eventually, serviceDb, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(240_000);
 
@@ -28,17 +28,7 @@ const finished = (token: string, id: string) =>
     return r.body.status === 'done' ? r.body : undefined;
   }, 180_000, 250);
 
-async function intakeDb<T>(work: (c: Client) => Promise<T>): Promise<T> {
-  const url = new URL(stack.testDatabaseUrl);
-  url.pathname = '/duban_intake';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const intakeDb = <T>(work: (c: Client) => Promise<T>) => serviceDb('intake', work);
 
 describe('bulk import of CSV through the gateway', () => {
   let dispatcher: string;

@@ -2,7 +2,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
-import { api, distinct, eventually, onRiskBoard, stack, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, onRiskBoard, serviceDb, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(60_000);
 
@@ -229,6 +229,36 @@ describe('tokens that must not get in', () => {
     expect(JSON.stringify(mine)).not.toMatch(new RegExp(`valve 7|${handlerName}|handler-|: \\d+ open`));
     expect(mine.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['case.received', 'case.assigned', 'case.accepted']));
     expect(mine.timeline.map((e: { type: string }) => e.type)).not.toContain('case.progressed');
+  });
+
+  it('shows titles and descriptions without right-to-left overrides, and keeps what was sent (OWASP API8)', async () => {
+    const [citizen, supervisor] = await Promise.all(['citizen1', 'supervisor1'].map((u) => tokenFor(u)));
+    const spot = { lat: 42.33 + Math.random() * 0.04, lon: -71.12 + Math.random() * 0.05 };
+    // "Photo \u202Egpj.exe" would show as "Photo exe.jpg".
+    const filed = await api('/api/v1/cases', {
+      method: 'POST',
+      token: citizen,
+      body: { title: 'Photo \u202Egpj.exe of the leak', description: distinct('See \u2067the file\u2069 \u202Dattached\u202C'), category: 'water.leak', location: { address: '3 Quay \u202ERoad', point: spot } },
+    });
+    expect(filed.status).toBe(201);
+    const id: string = filed.body.id;
+    const bidi = /[\u202A-\u202E\u2066-\u2069]/;
+    for (const token of [citizen, supervisor]) {
+      const view = await api(`/api/v1/cases/${id}`, { token });
+      expect(view.status).toBe(200);
+      expect(view.body.title).toBe('Photo gpj.exe of the leak');
+      expect(bidi.test(JSON.stringify(view.body))).toBe(false);
+    }
+    const feed = await eventually(async () => {
+      const r = await fetch(`${stack.gatewayUrl}/open311/v2/requests/${id}.json`);
+      return r.status === 200 ? ((await r.json()) as { description: string; address: string }[]) : undefined;
+    });
+    expect(feed[0].address).toBe('3 Quay Road');
+    expect(bidi.test(feed[0].description)).toBe(false);
+    expect(feed[0].description).toContain('See the file attached');
+    // The case keeps what was sent.
+    const stored = await serviceDb('intake', async (c) => (await c.query('SELECT title FROM cases WHERE id = $1', [id])).rows[0].title as string);
+    expect(stored).toBe('Photo \u202Egpj.exe of the leak');
   });
 
   it('answers what the HTTP parser refuses as problem+json, and refuses a body on calls that take none', async () => {

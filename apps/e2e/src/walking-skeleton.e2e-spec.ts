@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { api, distinct, eventually, stack, tokenFor } from '@duban/testing';
+import { api, distinct, eventually, serviceDb, stack, tokenFor } from '@duban/testing';
 
 jest.setTimeout(120_000);
 
@@ -27,18 +26,7 @@ interface CaseView {
   timeline: TimelineEntry[];
 }
 
-async function countCases(): Promise<number> {
-  const url = new URL(stack.testDatabaseUrl);
-  url.pathname = '/duban_intake';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    const { rows } = await client.query('SELECT count(*)::int AS n FROM cases');
-    return rows[0].n;
-  } finally {
-    await client.end();
-  }
-}
+const countCases = () => serviceDb('intake', async (c) => (await c.query('SELECT count(*)::int AS n FROM cases')).rows[0].n as number);
 
 describe('one case through all six services', () => {
   let citizen: string;

@@ -1,10 +1,14 @@
+import { forDisplay } from './display-text';
+
 /**
  * One RFC 4180 CSV cell: dates as ISO 8601, lists space-separated, text a spreadsheet would read as a
- * formula prefixed with ' (CSV injection), quoted when it holds a comma, quote or line break.
+ * formula prefixed with ' (CSV injection), without bidi controls (display-text.ts), quoted when it
+ * holds a comma, quote or line break.
  */
 export function csvCell(v: unknown): string {
+  const t = typeof v === 'string' ? forDisplay(v) : v;
   const s =
-    v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(' ') : typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
+    t === null || t === undefined ? '' : t instanceof Date ? t.toISOString() : Array.isArray(t) ? t.map((x) => (typeof x === 'string' ? forDisplay(x) : x)).join(' ') : typeof t === 'string' && /^[=+\-@\t\r]/.test(t) ? `'${t}` : String(t);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

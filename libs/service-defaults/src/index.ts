@@ -11,4 +11,5 @@ export * from './audit';
 export * from './audit-migration';
 export * from './openapi';
 export * from './csv';
+export * from './display-text';
 export * from './clearance';

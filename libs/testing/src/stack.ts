@@ -117,3 +117,16 @@ export async function onRiskBoard(token: string, caseId: string, query = ''): Pr
   } while (cursor);
   return false;
 }
+
+/** Runs `work` with a client of one service's own database on the local stack (e.g. `intake`: duban_intake). */
+export async function serviceDb<T>(service: string, work: (c: Client) => Promise<T>): Promise<T> {
+  const url = new URL(stack.testDatabaseUrl);
+  url.pathname = `/duban_${service}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

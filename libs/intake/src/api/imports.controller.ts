@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, Problems, ServiceRuntime } from '@duban/service-defaults';
+import { BearerAuthGuard, csvCell, CurrentPrincipal, Problems, ServiceRuntime } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { csvRows, ImportRunner } from '../application/import-runner';
@@ -9,13 +9,6 @@ import { ImportFormat, missingColumns, unknownColumns } from '../domain/import-f
 export const MAX_IMPORT_ROWS = 100_000;
 const idPipe = () => new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('This import') });
 const field = Problems.field;
-
-function csvCell(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  // Quote as RFC 4180 says, and defuse spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 /**
  * Bulk import (批量导入) of CSV files — Duban's own format or the Boston 311

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { HttpProblem, Problems } from '@duban/service-defaults';
+import { forDisplay, HttpProblem, Problems } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
 import { CaseIntake } from '../application/case-intake';
 import { attributeInSpecOrder, documentXml, Format, open311Status, Open311Request, Open311Service, readAttributes, readSubmission, splitFormat, statusNotes, toXml } from '../domain/open311';
@@ -238,14 +238,14 @@ export class Open311Controller {
       status_notes: statusNotes(r.status, r.unit_name),
       service_name: categories.get(r.category)?.nameEn ?? null,
       service_code: r.category,
-      description: r.description.slice(0, 4000),
+      description: forDisplay(r.description).slice(0, 4000),
       agency_responsible: r.unit_name,
       service_notice: r.deadline ? `Time limit of the current stage: ${r.deadline.toISOString()}` : null,
       requested_datetime: r.received_at.toISOString(),
       // A linked repeat shows its original's progress, which may predate the repeat itself: never before it was requested.
       updated_datetime: new Date(Math.max((r.updated_at ?? r.received_at).getTime(), r.received_at.getTime())).toISOString(),
       expected_datetime: r.deadline ? r.deadline.toISOString() : null,
-      address: r.location?.address ?? null,
+      address: forDisplay(r.location?.address ?? null),
       address_id: null,
       zipcode: null,
       lat: r.location?.point?.lat ?? null,

@@ -1,3 +1,4 @@
+import { forDisplay } from '@duban/service-defaults';
 import { clears } from '@duban/auth';
 import { AnyEnvelope, CaseAssigned, CaseView, CreateCaseRequest, EventOf } from '@duban/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -218,8 +219,9 @@ export class CaseRepository {
     const timeline = await this.timelineOf(id);
     const view: CaseView = {
       id: row.id,
-      title: row.title,
-      description: row.description,
+      // Shown without bidi controls; the case keeps what was sent (display-text.ts).
+      title: forDisplay(row.title),
+      description: forDisplay(row.description),
       category: row.category,
       tier: row.tier,
       channel: row.channel,
@@ -298,6 +300,6 @@ export class CaseRepository {
          FROM case_timeline WHERE case_id = $1 ORDER BY occurred_at, event_id`,
       [id],
     );
-    return rows.map((t) => ({ ...t, occurredAt: t.occurredAt.toISOString() }));
+    return rows.map((t) => ({ ...t, summary: forDisplay(t.summary), occurredAt: t.occurredAt.toISOString() }));
   }
 }

@@ -1,3 +1,5 @@
+import { forDisplay } from '@duban/service-defaults';
+
 /**
  * Message templates in zh-CN and en, filled with the case's facts from the event. Pure.
  */
@@ -29,7 +31,13 @@ export function local(iso: unknown, utcOffsetMinutes = 480): string {
   return new Date(t.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
+/** A message of `type` for one person, shown without bidi controls from the people's text it quotes (display-text.ts). */
 export function render(type: string, locale: Locale, caseId: string, d: Data): { title: string; body: string } {
+  const { title, body } = compose(type, locale, caseId, d);
+  return { title: forDisplay(title), body: forDisplay(body) };
+}
+
+function compose(type: string, locale: Locale, caseId: string, d: Data): { title: string; body: string } {
   const ref = caseId.slice(0, 8);
   const zh = locale === 'zh-CN';
   switch (type) {
