@@ -90,5 +90,9 @@ jest_layer e2e --runInBand
 step "k6 smoke: 50 cases/s for 30 s through the gateway"
 bash load-tests/run.sh smoke.js
 
+# Last: it writes random data. No administrator here (npm run fuzz, the long run, has one).
+step "fuzz: schemathesis on /openapi.json, 4 examples per operation, with no token and as citizen, handler, supervisor"
+FUZZ_USERS="anonymous citizen1 handler-water-a supervisor1" FUZZ_EXAMPLES=4 FUZZ_PHASES=fuzzing bash deploy/local/fuzz.sh
+
 step "summary"
 totals

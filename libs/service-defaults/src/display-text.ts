@@ -1,7 +1,7 @@
 /**
  * The explicit bidirectional controls — embeddings and overrides (U+202A–U+202E) and isolates
  * (U+2066–U+2069). Accepted in what people write, but one of them in a title turns the rest of
- * a line around wherever the title is shown ("Invoice‮gpj.exe" reads "Invoiceexe.jpg"; Trojan
+ * a line around wherever the title is shown ("InvoiceU+202E gpj.exe" reads "Invoiceexe.jpg"; Trojan
  * Source, CVE-2021-42574). The marks LRM, RLM and ALM are not among them: they reorder nothing
  * past their neighbours, and Arabic or Hebrew text needs no control to show right to left.
  */
