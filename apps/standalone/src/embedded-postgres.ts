@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
@@ -117,28 +117,36 @@ export class EmbeddedPostgres {
   }
 
   /**
-   * PostgreSQL runs as its own user, who must enter the folders of its binaries and its data. A
-   * clone under /root (0700) is closed to it: then the binaries are copied once, and the data kept,
-   * under /var/lib/duban-pg (per DUBAN_HOME), and the start says where.
+   * PostgreSQL runs as its own user, who must run its binaries and enter its data folder. A clone
+   * in a private folder (mktemp -d, /root) or installed under umask 077 is closed to it: then the
+   * binaries are copied once — relative symlinks kept as they are, everything readable by all —
+   * and the data kept, under /var/lib/duban-pg (per DUBAN_HOME), and the start says where. The
+   * local stack uses the same copy (deploy/local/env.sh, pg_locations).
    */
   private reachableByOsUser(): void {
-    const reach = (path: string) => spawnSync('runuser', ['-u', OS_USER, '--', 'test', '-x', path]).status === 0;
+    const runs = (bin: string) => spawnSync('runuser', ['-u', OS_USER, '--', join(bin, 'initdb'), '--version']).status === 0;
     const native = dirname(this.bin);
-    if (!reach(this.bin)) {
+    if (!runs(this.bin)) {
       const version = createHash('sha256').update(readFileSync(join(this.bin, 'postgres'))).digest('hex').slice(0, 12);
       const copy = join(ROOT_FALLBACK, `bin-${version}`);
-      if (!existsSync(join(copy, 'bin', 'postgres'))) {
-        mkdirSync(ROOT_FALLBACK, { recursive: true, mode: 0o755 });
+      // A copy that does not run (made by an older start that resolved the symlinks into the clone) is made again.
+      if (!runs(join(copy, 'bin'))) {
+        this.options.logger.info({ from: native, to: copy }, `${OS_USER} cannot run the PostgreSQL binaries in the clone; copying them (once)`);
+        mkdirSync(ROOT_FALLBACK, { recursive: true });
+        chmodSync(ROOT_FALLBACK, 0o755);
         rmSync(`${copy}.tmp`, { recursive: true, force: true });
-        cpSync(native, `${copy}.tmp`, { recursive: true });
+        rmSync(copy, { recursive: true, force: true });
+        cpSync(native, `${copy}.tmp`, { recursive: true, verbatimSymlinks: true });
+        execFileSync('chmod', ['-R', 'a+rX', `${copy}.tmp`]);
         renameSync(`${copy}.tmp`, copy);
       }
       this.bin = join(copy, 'bin');
     }
-    if (!reach(this.options.dir)) {
+    if (spawnSync('runuser', ['-u', OS_USER, '--', 'test', '-x', this.options.dir]).status !== 0) {
       this.dir = join(ROOT_FALLBACK, createHash('sha256').update(this.options.dir).digest('hex').slice(0, 12));
       this.dataDir = join(this.dir, 'data');
-      mkdirSync(ROOT_FALLBACK, { recursive: true, mode: 0o755 });
+      mkdirSync(ROOT_FALLBACK, { recursive: true });
+      chmodSync(ROOT_FALLBACK, 0o755);
       this.options.logger.warn({ dir: this.dir, home: this.options.dir }, `PostgreSQL runs as ${OS_USER}, who cannot enter ${this.options.dir}: its data is kept in ${this.dir}`);
     }
   }
