@@ -4,6 +4,21 @@ import { RESULT_STAGES } from '../domain/sla-policy';
 
 const DAY = 86_400_000;
 
+/** A case's limit: the due time of its latest result-stage clock not cancelled (`d.due_at`); `$stages` is the parameter holding RESULT_STAGES. */
+const latestLimit = (stages: string) => `LEFT JOIN LATERAL (SELECT due_at FROM sla_clocks s
+                    WHERE s.case_id = r.case_id AND s.stage = ANY(${stages}) AND s.state <> 'cancelled'
+                    ORDER BY s.started_at DESC LIMIT 1) d ON true`;
+
+/** What a board row says of the case itself, whether scored now or read back. */
+const caseFields = (r: Pick<LedgerRow, 'case_id' | 'unit_id' | 'category' | 'channel' | 'opened_at' | 'due_at'>) => ({
+  caseId: r.case_id,
+  unitId: r.unit_id,
+  category: r.category,
+  channel: r.channel,
+  openedAt: r.opened_at,
+  dueAt: r.due_at as Date,
+});
+
 export interface RiskBoardOptions {
   /** The platform's offset from UTC, for the calendar features (China: 480). */
   utcOffsetMinutes: number;
@@ -134,12 +149,7 @@ export class RiskBoard {
     const last = page[page.length - 1];
     return {
       cases: page.map((r) => ({
-        caseId: r.case_id,
-        unitId: r.unit_id,
-        category: r.category,
-        channel: r.channel,
-        openedAt: r.opened_at,
-        dueAt: r.due_at as Date,
+        ...caseFields(r),
         score: r.score,
         flagged: r.flagged,
         stage: r.stage,
@@ -178,9 +188,7 @@ export class RiskBoard {
       const rows: (LedgerRow & { version: string })[] = await this.dataSource.query(
         `SELECT r.case_id, r.category, r.channel, r.unit_id, r.opened_at, r.closed_at, d.due_at, r.xmin::text AS version
            FROM case_risk r
-           LEFT JOIN LATERAL (SELECT due_at FROM sla_clocks s
-                               WHERE s.case_id = r.case_id AND s.stage = ANY($3) AND s.state <> 'cancelled'
-                               ORDER BY s.started_at DESC LIMIT 1) d ON true
+           ${latestLimit('$3')}
           WHERE r.closed_at IS NULL AND r.case_id > $1 ${which === 'changed' ? 'AND r.scored_at IS NULL' : ''}
           ORDER BY r.case_id LIMIT $2`,
         [after, batch, RESULT_STAGES],
@@ -235,12 +243,7 @@ export class RiskBoard {
     const stage = stageFor(this.model, features.elapsedShare);
     const score = riskScore(this.model, features);
     return {
-      caseId: r.case_id,
-      unitId: r.unit_id,
-      category: r.category,
-      channel: r.channel,
-      openedAt: r.opened_at,
-      dueAt: r.due_at as Date,
+      ...caseFields(r),
       score: Math.round(score * 1000) / 1000,
       flagged: stage.threshold !== undefined && score >= stage.threshold,
       stage: stage.fromShare,
@@ -272,9 +275,7 @@ export class RiskBoard {
     return db.query(
       `SELECT r.case_id, r.category, r.channel, r.unit_id, r.opened_at, r.closed_at, d.due_at
          FROM case_risk r
-         LEFT JOIN LATERAL (SELECT due_at FROM sla_clocks s
-                             WHERE s.case_id = r.case_id AND s.stage = ANY($2) AND s.state <> 'cancelled'
-                             ORDER BY s.started_at DESC LIMIT 1) d ON true
+         ${latestLimit('$2')}
         WHERE r.category IS NOT NULL AND r.unit_id IS NOT NULL AND r.opened_at IS NOT NULL AND ${where.sql}`,
       [where.param, RESULT_STAGES],
     );

@@ -1,4 +1,4 @@
-import { WakeableSleep } from '@duban/messaging';
+import { PollingLoop } from '@duban/messaging';
 import type { Logger } from 'pino';
 import type { RiskBoard } from './risk-board';
 
@@ -15,53 +15,45 @@ export interface RiskScorerOptions {
 /**
  * Keeps the early-warning scores of open cases current (RiskBoard.rescore): every `intervalMs`
  * every open case — the score moves as a case uses up its time — and, `delayMs` after a consumer
- * changed a case's unit, category or limit (`nudge`), the changed ones. Between those it sleeps.
+ * changed a case's unit, category or limit (`nudge`), the changed ones. Between those it sleeps
+ * (the shared PollingLoop: a nudge cuts the sleep short).
  */
 export class RiskScorer {
-  private running = false;
-  private loop?: Promise<void>;
-  private readonly pause = new WakeableSleep();
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly board: RiskBoard,
     private readonly options: RiskScorerOptions,
-  ) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+  ) {
+    this.loop = new PollingLoop(
+      async () => {
+        // Let the rest of a burst of changes commit first.
+        await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        const { full, scored } = await this.pass();
+        if (full) options.logger.debug({ scored }, 'early warning: every open case scored');
+        return 0;
+      },
+      options.intervalMs,
+      (error) => options.logger.error({ err: error }, 'early warning: scoring failed'),
+    );
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.pause.wake();
-    await this.loop;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** A case changed: score the changed cases soon. */
   nudge(): void {
-    this.pause.wake();
+    this.loop.wake();
   }
 
   /** One pass: the full one if it is due and this scorer claims it, else the changed cases. */
   async pass(): Promise<{ full: boolean; scored: number }> {
     const full = await this.board.claimFullPass(this.options.name, this.options.intervalMs);
     return { full, scored: await this.board.rescore(full ? 'all' : 'changed') };
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const { full, scored } = await this.pass();
-        if (full) this.options.logger.debug({ scored }, 'early warning: every open case scored');
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'early warning: scoring failed');
-      }
-      if (!this.running) break;
-      await this.pause.sleep(this.options.intervalMs);
-      // Woken by a change (or the interval): let the rest of its burst commit first.
-      if (this.running) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
-    }
   }
 }
