@@ -34,6 +34,8 @@ service_env() {
   if [[ $name == gateway ]]; then
     # The gateway's /metrics is not on its public port (docs/security.md, API8).
     printf 'METRICS_PORT=%s\n' "${GATEWAY_METRICS_PORT:-9080}"
+    # The console links a case's trace id to Jaeger's UI (docs/console.md).
+    printf 'CONSOLE_TRACE_URL=http://127.0.0.1:%s\n' "$JAEGER_QUERY_PORT"
     local upstream
     for upstream in intake dispatch collaboration escalation assessment notification; do
       printf '%s_URL=http://127.0.0.1:%s\n' "${upstream^^}" "$(service_port "$upstream")"

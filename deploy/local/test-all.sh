@@ -84,7 +84,10 @@ if ! all_alive svc- "${DUBAN_SERVICES[@]}"; then
   started_services=1
   bash deploy/local/services-up.sh
 fi
-step "end-to-end tests (gateway, Keycloak tokens, Jaeger trace)"
+step "the console's browser (Debian's chromium and CJK fonts; installed when missing)"
+CHROMIUM_PATH=$(bash deploy/local/browser.sh)
+export CHROMIUM_PATH
+step "end-to-end tests (gateway, Keycloak tokens, Jaeger trace, the console in chromium)"
 jest_layer e2e --runInBand
 
 step "k6 smoke: 50 cases/s for 30 s through the gateway"

@@ -58,7 +58,9 @@ describe('time limits an administrator changes, without a release', () => {
     const clockOf = async (caseId: string) =>
       eventually(async () => {
         const r = await api(`/api/v1/clocks/${caseId}`, { token: supervisor });
-        return (r.body?.clocks ?? []).find((c: { stage: string }) => c.stage === 'accept') as { policy: string; startedAt: string; dueAt: string } | undefined;
+        return (r.body?.clocks ?? []).find((c: { stage: string }) => c.stage === 'accept') as
+          | { policy: string; startedAt: string; dueAt: string; lights: { light: string; at: string; fired: boolean }[] }
+          | undefined;
       });
     const file = async () =>
       (await api('/api/v1/cases', { method: 'POST', token: operator, body: { title: 'Leaking roof', description: distinct('Water drips through the ceiling of flat 3'), category: 'housing.repair' } })).body.id as string;
@@ -72,6 +74,13 @@ describe('time limits an administrator changes, without a release', () => {
       const now = await clockOf(after);
       expect(now.policy).toBe('general.accept.480m-working');
       expect(new Date(now.dueAt).toISOString()).toBe(defaultCalendar().addWorkingMinutes(new Date(now.startedAt), 480).toISOString());
+      // When each light changes, on the same calendar: yellow at half the time, orange at 80 %, red at the limit (the console's chips).
+      const working = (minutes: number) => defaultCalendar().addWorkingMinutes(new Date(now.startedAt), minutes).toISOString();
+      expect(now.lights.map((l) => [l.light, new Date(l.at).toISOString(), l.fired])).toEqual([
+        ['yellow', working(240), false],
+        ['orange', working(384), false],
+        ['red', working(480), false],
+      ]);
       // The clock that was running keeps its limit.
       expect(old.policy).toBe('general.accept.4wh');
     } finally {

@@ -27,6 +27,42 @@ describe('duplicate reports through the gateway', () => {
   };
   const assignments = (id: string) => api(`/api/v1/assignments/${id}`, { token: dispatcher });
 
+  it('previews a filing before submit: the category from the text, the open case it would join, and nothing written', async () => {
+    const here = spot();
+    const text = `Water gushing out of the pavement ${randomBytes(8).toString('hex')}`;
+    const original = await file(operator, { title: 'Burst pipe by the school', description: text, category: 'water.leak', location: { point: here } });
+
+    const preview = await api('/api/v1/cases/preview', {
+      method: 'POST',
+      token: citizen,
+      body: { title: '路边水管漏水', description: '人行道下水管爆管，一直在冒水', location: { point: north(here, 20) } },
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ category: { code: 'water.leak', nameZh: '供水管道漏水爆管' }, tier: 'immediate' });
+    expect(preview.body.matched).toEqual(expect.arrayContaining(['漏水', '爆管', '冒水']));
+    expect(preview.body.duplicateOf).toMatchObject({ caseId: original.id, title: 'Burst pipe by the school', reason: 'place', distanceMeters: 20 });
+
+    // Far away: no original; a preview files nothing, so the same body still finds none afterwards.
+    const alone = await api('/api/v1/cases/preview', { method: 'POST', token: citizen, body: { title: 'Leak', description: text, category: 'water.leak', location: { point: north(here, 5000) } } });
+    expect(alone.body.duplicateOf).toBeNull();
+    const again = await api('/api/v1/cases/preview', { method: 'POST', token: citizen, body: { title: 'Leak', description: text, category: 'water.leak', location: { point: north(here, 5000) } } });
+    expect(again.body.duplicateOf).toBeNull();
+
+    // Validated and authorised as a filing: a field named, a channel the role may not use refused.
+    const bad = await api('/api/v1/cases/preview', { method: 'POST', token: citizen, body: { title: '', description: 'x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain('title');
+    const unknown = await api('/api/v1/cases/preview', { method: 'POST', token: citizen, body: { title: 'Hmm', description: 'Nothing we know of qwxz' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].field).toBe('category');
+    const hotline = await api('/api/v1/cases/preview', { method: 'POST', token: citizen, body: { title: 'Leak', description: 'Water', channel: 'hotline', category: 'water.leak' } });
+    expect(hotline.status).toBe(403);
+
+    const categories = await api('/api/v1/cases/categories', { token: citizen });
+    expect(categories.status).toBe(200);
+    expect(categories.body.categories).toContainEqual(expect.objectContaining({ code: 'water.leak', nameZh: '供水管道漏水爆管', nameEn: 'Water main leak or burst', tier: 'immediate', group: expect.any(String) }));
+  });
+
   it('links a report of the same category nearby to the open case; its reporter follows the original', async () => {
     const here = spot();
     const original = await file(operator, {

@@ -141,6 +141,7 @@ export async function main(): Promise<void> {
   const base = `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
   process.stdout.write(`
 Duban is running (standalone: one process, embedded PostgreSQL, development identity provider).
+  Console      ${base}/   (sign in as a demo user below)
   API          ${base}/api/v1/cases
   Identity     ${issuer.issuer}
   Data         ${config.DUBAN_HOME}
@@ -151,6 +152,16 @@ Duban is running (standalone: one process, embedded PostgreSQL, development iden
                  -d '{"title":"Water main leak","description":"Water on the road outside no. 12","category":"water.leak"}'
 ${replay ? `  Live cases   Boston 311 traffic replayed at ${config.DEMO_REPLAY_SPEED}x (log: ${join(config.DUBAN_HOME, 'replay.log')})\n` : ''}Press Ctrl-C to stop.
 `);
+}
+
+/**
+ * Where a browser reaches the gateway (and so the console): its host — loopback when it listens on
+ * all interfaces — and localhost, for people who open that.
+ */
+function consoleOrigins(config: Static<typeof StandaloneConfig>): string[] {
+  const host = ['0.0.0.0', '::', '[::]', ''].includes(config.HTTP_HOST) ? '127.0.0.1' : config.HTTP_HOST;
+  const hosts = [host.includes(':') && !host.startsWith('[') ? `[${host}]` : host, 'localhost'];
+  return [...new Set(hosts)].map((h) => `http://${h}:${config.HTTP_PORT}`);
 }
 
 /** Everything on top of PostgreSQL: the bus, the issuer, the six services and the gateway (each registers how to stop it). */
@@ -171,6 +182,9 @@ async function compose(config: Static<typeof StandaloneConfig>, logger: ReturnTy
     users: demoUsersFromRealm(join(REPO, 'deploy', 'keycloak', 'duban-realm.json')),
     password: 'duban-demo',
     audience: 'duban-api',
+    // The browser console, served by the gateway: back to /callback after signing in, to / after signing out.
+    consoleRedirectUris: consoleOrigins(config).map((origin) => `${origin}/callback`),
+    consolePostLogoutRedirectUris: consoleOrigins(config).map((origin) => `${origin}/`),
   });
   await issuer.start();
   started.push(() => issuer.stop());

@@ -6,6 +6,8 @@ import { createLogger, ServiceMetrics } from '@duban/telemetry';
 import { createProxy } from './proxy';
 import { RateLimiter } from './edge';
 import { ApiDocs } from './docs';
+import { loadConsole, serveConsole } from './console';
+import { join } from 'node:path';
 
 const VERSION = '0.1.0';
 
@@ -32,6 +34,14 @@ export const GatewayConfig = Type.Object({
   RATE_LIMIT_CLIENT_PER_MINUTE: Type.Integer({ minimum: 1, default: 30_000 }),
   /** Browser origins allowed to call the API (CORS), comma-separated, e.g. https://console.minghu.gov.cn; empty: none. */
   CORS_ORIGINS: Type.String({ maxLength: 2000, default: '' }),
+  /** The built console (apps/console/dist), served at /; empty: the repository's. Absent: the gateway serves the API only. */
+  CONSOLE_DIR: Type.String({ maxLength: 1000, default: '' }),
+  /** The console's OIDC client (public, authorization code + PKCE). */
+  CONSOLE_CLIENT_ID: Type.String({ minLength: 1, maxLength: 200, default: 'duban-console' }),
+  /** The issuer the console signs in with, as browsers reach it; empty: OIDC_ISSUER_URL. */
+  CONSOLE_ISSUER_URL: Type.String({ maxLength: 1000, default: '' }),
+  /** Jaeger's UI as browsers reach it (a case's trace id links there); empty: no link. */
+  CONSOLE_TRACE_URL: Type.String({ maxLength: 1000, default: '' }),
   INTAKE_URL: Url(8081, 'intake'),
   DISPATCH_URL: Url(8082, 'dispatch'),
   COLLABORATION_URL: Url(8083, 'collaboration'),
@@ -73,6 +83,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
   @Module({ imports: [OperationsModule.forRoot(async () => ({ identityProvider: await verifier.ready() }), metrics.registry, { metrics: false })] })
   class GatewayModule {}
 
+  const consoleDir = config.CONSOLE_DIR || join(__dirname, '..', '..', '..', 'apps', 'console', 'dist');
+  const consoleAssets = loadConsole(consoleDir);
+  if (!consoleAssets) logger.warn({ consoleDir }, 'no console built there (npm run build): the gateway serves the API only');
   const metricsServer = config.METRICS_PORT === 0 ? undefined : await serveMetrics(metrics.registry, config.METRICS_HOST || config.HTTP_HOST, config.METRICS_PORT);
   return startHttpService({
     name: 'gateway',
@@ -98,6 +111,13 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env, options
       );
       fastify.all('/api/*', proxy);
       fastify.all('/open311/*', proxy);
+      if (consoleAssets) {
+        serveConsole(fastify, consoleAssets, {
+          issuer: config.CONSOLE_ISSUER_URL || config.OIDC_ISSUER_URL,
+          clientId: config.CONSOLE_CLIENT_ID,
+          ...(config.CONSOLE_TRACE_URL ? { traceUrl: config.CONSOLE_TRACE_URL } : {}),
+        });
+      }
     },
     onShutdown: async () => {
       await metricsServer?.close();

@@ -17,7 +17,7 @@ import { BearerAuthGuard, CurrentPrincipal, heldToClearance, HttpProblem, Proble
 import type { FastifyReply } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { CaseRepository } from '../infrastructure/case.repository';
-import { CaseIntake, Channel } from '../application/case-intake';
+import { CaseIntake, CasePreview, Channel } from '../application/case-intake';
 import { reporterView } from '../domain/case-view';
 
 /** Which roles may file a case on which channel: citizens online, operators on the hotline, leaders and inspectors for their findings. */
@@ -65,12 +65,7 @@ export class CasesController {
       const replay = await this.replay(principal, idempotencyKey, requestHash, reply);
       if (replay) return replay;
     }
-    const channel: Channel = body.channel ?? (hasRole(principal, 'operator') ? 'hotline' : 'web');
-    if (!hasRole(principal, ...CHANNEL_ROLES[channel])) {
-      throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
-    }
-    checkChannelFields(body, channel);
-    checkConfidentiality(body, principal);
+    const channel = this.channelFor(body, principal);
     const idempotency = idempotencyKey ? { subject: principal.subject, key: idempotencyKey, requestHash } : undefined;
     const created = await this.intake.file({ body, channel, reporter: { subject: principal.subject, username: principal.username }, idempotency, clearance: principal.clearance });
     if (!created) {
@@ -80,6 +75,38 @@ export class CasesController {
     }
     void reply.header('location', `/api/v1/cases/${created.id}`);
     return created;
+  }
+
+  /**
+   * What filing this body would do, before it is filed: the recognised category and tier with the
+   * words that decided them, and the open case it would be linked to (the console warns before
+   * submit). Validated and authorised exactly as POST /api/v1/cases; nothing is written.
+   */
+  @Post('preview')
+  @HttpCode(200)
+  async preview(@Body(new SchemaPipe(CreateCaseRequest)) body: CreateCaseRequest, @CurrentPrincipal() principal: Principal): Promise<CasePreview> {
+    const channel = this.channelFor(body, principal);
+    return this.intake.preview(body, channel, principal.clearance);
+  }
+
+  /** The taxonomy a case is filed under: code, names in both languages, default tier, grouped by class. */
+  @Get('categories')
+  async categories() {
+    const all = await this.cases.allCategories();
+    return {
+      categories: [...all.values()].map((c) => ({ code: c.code, nameZh: c.nameZh, nameEn: c.nameEn, tier: c.tier, group: c.classNameEn ?? c.code.split('.')[0] })),
+    };
+  }
+
+  /** The channel of a filing (the caller's default when absent), refused when the caller's roles may not use it. */
+  private channelFor(body: CreateCaseRequest, principal: Principal): Channel {
+    const channel: Channel = body.channel ?? (hasRole(principal, 'operator') ? 'hotline' : 'web');
+    if (!hasRole(principal, ...CHANNEL_ROLES[channel])) {
+      throw Problems.forbidden(`Your roles may not file cases on the ${channel} channel.`);
+    }
+    checkChannelFields(body, channel);
+    checkConfidentiality(body, principal);
+    return channel;
   }
 
   /** The case an earlier request with this key created, answered again; a different request under the same key is refused. */

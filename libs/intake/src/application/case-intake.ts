@@ -12,6 +12,24 @@ import { CaseRepository } from '../infrastructure/case.repository';
 
 export type Channel = NonNullable<CreateCaseRequest['channel']>;
 
+/** POST /api/v1/cases/preview: what filing would do. */
+export interface CasePreview {
+  category: { code: string; nameZh: string; nameEn: string };
+  tier: CaseView['tier'];
+  matched: string[];
+  urgency: string[];
+  duplicateOf: null | {
+    caseId: string;
+    title: string;
+    status: CaseView['status'];
+    unitId: string | null;
+    unitName: string | null;
+    reason: Match['reason'];
+    distanceMeters?: number;
+    similarity?: number;
+  };
+}
+
 /** Channels whose reports may repeat an open case; leader and inspection cases are directives, never merged. */
 const DEDUPLICATED: ReadonlySet<Channel> = new Set(['web', 'app', 'hotline', 'open311', 'import']);
 
@@ -87,7 +105,6 @@ export class CaseIntake {
       urgency.length > 0 ? `immediate because of: ${urgency.join(', ')}` : '',
     ].filter(Boolean);
     const summary = `Received via ${channel}: ${category.nameEn} (${category.nameZh}), tier ${tier}${how.length ? ` (${how.join('; ')})` : ''}`;
-    const point = body.location?.point;
     let linkedTo: string | null = null;
     let receipt = summary;
     const created = await this.runtime.dataSource.transaction(async (tx) => {
@@ -100,21 +117,7 @@ export class CaseIntake {
         );
         if (claimed.length === 0) return false;
       }
-      let match: Match | undefined;
-      const enabled = this.duplicates.radiusMeters > 0 || this.duplicates.textSimilarity <= 1;
-      if (enabled && DEDUPLICATED.has(channel) && !body.tier) {
-        // Reports of one category near one place decide one at a time, so two reports of one matter
-        // arriving together cannot both become originals; elsewhere they do not wait for each other.
-        // (The cell is ~1 km; two reports straddling a cell edge at the same instant may both stay.)
-        const cell = point ? `${Math.floor(point.lat * 100)}:${Math.floor(point.lon * 100)}` : 'unplaced';
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duplicates:${category.code}:${cell}`]);
-        // Text matches reach TEXT_RADIUS_FACTOR radii, place matches one: one range scan covers both.
-        const box = point && this.duplicates.radiusMeters > 0 ? boundingBox(point, TEXT_RADIUS_FACTOR * this.duplicates.radiusMeters) : undefined;
-        // The originals it may follow: no more confidential than the report and than its filer's clearance.
-        const levels = CONFIDENTIALITY.filter((l) => clears(body.confidentiality ?? 'public', l) && clears(f.clearance ?? 'public', l));
-        const candidates = await this.cases.duplicateCandidates(tx, { category: category.code, windowHours: this.duplicates.windowHours, box, levels });
-        match = findOriginal({ category: category.code, point, text: `${body.title} ${body.description}` }, candidates, this.duplicates);
-      }
+      const match = await this.openOriginal(tx, body, category.code, channel, f.clearance, true);
       linkedTo = match?.originalId ?? null;
       const why = match
         ? match.reason === 'place'
@@ -188,6 +191,67 @@ export class CaseIntake {
       traceId,
       duplicateOf: created === 'linked' ? linkedTo : null,
       timeline: [{ eventId: event.id, type: event.type, source: 'intake', occurredAt: event.occurredAt, unitId: null, summary: receipt }],
+    };
+  }
+
+  /**
+   * The open case a report would be linked to, searched as filing does. `lock`: reports of one
+   * category near one place decide one at a time, so two reports of one matter arriving together
+   * cannot both become originals (the cell is ~1 km; two reports straddling a cell edge at the same
+   * instant may both stay); a preview reads without it.
+   */
+  private async openOriginal(
+    tx: EntityManager,
+    body: CreateCaseRequest,
+    category: string,
+    channel: Channel,
+    clearance: Confidentiality | undefined,
+    lock: boolean,
+  ): Promise<Match | undefined> {
+    const enabled = this.duplicates.radiusMeters > 0 || this.duplicates.textSimilarity <= 1;
+    if (!enabled || !DEDUPLICATED.has(channel) || body.tier) return undefined;
+    const point = body.location?.point;
+    if (lock) {
+      const cell = point ? `${Math.floor(point.lat * 100)}:${Math.floor(point.lon * 100)}` : 'unplaced';
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`duplicates:${category}:${cell}`]);
+    }
+    // Text matches reach TEXT_RADIUS_FACTOR radii, place matches one: one range scan covers both.
+    const box = point && this.duplicates.radiusMeters > 0 ? boundingBox(point, TEXT_RADIUS_FACTOR * this.duplicates.radiusMeters) : undefined;
+    // The originals it may follow: no more confidential than the report and than its filer's clearance.
+    const levels = CONFIDENTIALITY.filter((l) => clears(body.confidentiality ?? 'public', l) && clears(clearance ?? 'public', l));
+    const candidates = await this.cases.duplicateCandidates(tx, { category, windowHours: this.duplicates.windowHours, box, levels });
+    return findOriginal({ category, point, text: `${body.title} ${body.description}` }, candidates, this.duplicates);
+  }
+
+  /**
+   * What filing this request would do, without filing it (the console's intake form asks before
+   * submit): the category recognised from the text (or the one named), the tier, the words that
+   * decided both, and the open case it would be linked to. Nothing is written.
+   */
+  async preview(body: CreateCaseRequest, channel: Channel, clearance: Confidentiality | undefined): Promise<CasePreview> {
+    const text = `${body.title}\n${body.description}`;
+    const { category, matched } = await this.categoryOf(body.category, text);
+    const urgency = urgencyKeywords(text);
+    const tier = body.tier ?? (urgency.length > 0 ? 'immediate' : category.tier);
+    const match = await this.runtime.dataSource.transaction('REPEATABLE READ', (tx) => this.openOriginal(tx, body, category.code, channel, clearance, false));
+    const original = match ? await this.cases.find(match.originalId) : undefined;
+    return {
+      category: { code: category.code, nameZh: category.nameZh, nameEn: category.nameEn },
+      tier,
+      matched,
+      urgency,
+      duplicateOf: match && original
+        ? {
+            caseId: match.originalId,
+            title: original.view.title,
+            status: original.view.status,
+            unitId: original.view.unitId,
+            unitName: original.view.unitName,
+            reason: match.reason,
+            ...(match.distanceMeters !== undefined ? { distanceMeters: match.distanceMeters } : {}),
+            ...(match.similarity !== undefined ? { similarity: match.similarity } : {}),
+          }
+        : null,
     };
   }
 
