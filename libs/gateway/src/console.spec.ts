@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Fastify, { FastifyInstance } from 'fastify';
-import { consolePolicy, loadConsole, serveConsole } from './console';
+import { CONSOLE_PAGES, consolePolicy, loadConsole, serveConsole } from './console';
+import { readFileSync } from 'node:fs';
 
 describe('the console at /', () => {
   let dir: string;
@@ -46,7 +47,7 @@ describe('the console at /', () => {
     const zipped = await app.inject({ url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip, br' } });
     expect(zipped.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(zipped.rawPayload).toString()).toBe('console.log("duban")');
-    for (const url of ['/assets/missing.js', '/notes.exe', '/assets/../index.html.bak', '/%2e%2e/package.json']) {
+    for (const url of ['/assets/missing.js', '/notes.exe', '/assets/../index.html.bak', '/%2e%2e/package.json', '/metrics', '/metrics/', '/admin', '/cases', '/work/x']) {
       expect((await app.inject({ url })).statusCode).toBe(404);
     }
   });
@@ -55,6 +56,16 @@ describe('the console at /', () => {
     const config = await app.inject({ url: '/console-config.json' });
     expect(config.json()).toEqual({ issuer: 'http://127.0.0.1:8079/realms/duban', clientId: 'duban-console' });
     expect((await app.inject({ url: '/api/v1/cases' })).json()).toEqual({ from: 'api' });
+  });
+
+  it("answers every route of the console's router with the application", () => {
+    const router = readFileSync(join(__dirname, '../../../apps/console/src/App.tsx'), 'utf8');
+    const routes = [...router.matchAll(/<Route path="([^"]+)"/g)].map((m) => m[1]).filter((path) => path !== '*');
+    expect(routes.length).toBeGreaterThan(3);
+    for (const route of [...routes, '/callback']) {
+      const sample = route.replace(/:[a-z]+/gi, '6f0c6c1e-0000-4000-8000-000000000001');
+      expect([route, CONSOLE_PAGES.some((page) => page.test(sample))]).toEqual([route, true]);
+    }
   });
 
   it('allows scripts and connections to its own origin and the issuer only', () => {

@@ -74,6 +74,22 @@ export function consolePolicy(issuer: string): string {
 }
 
 /**
+ * The console's page paths (its router's routes in apps/console/src/App.tsx, and /callback of the
+ * sign-in): only these are answered with index.html, so /metrics, /admin or a probe of any other
+ * path is a 404 and never a page that looks like a hit. console.spec.ts checks the list against the
+ * router.
+ */
+export const CONSOLE_PAGES: readonly RegExp[] = [
+  /^\/$/,
+  /^\/callback$/,
+  /^\/intake$/,
+  /^\/work$/,
+  /^\/notifications$/,
+  /^\/map$/,
+  /^\/cases\/[^/]+$/,
+];
+
+/**
  * Serves the console at / (issue 14): its files, /console-config.json, and index.html for every
  * other page path (/work, /cases/…), so a link or a reload opens the right view. The API and
  * Open311 routes are registered apart and are never answered with the page.
@@ -99,8 +115,8 @@ export function serveConsole(fastify: FastifyInstance, assets: Map<string, Asset
     const path = request.url.split('?')[0];
     const asset = assets.get(path);
     if (asset) return send(request, reply, asset);
-    // A page of the application (no file extension) gets the application; a missing file is a 404.
-    if (extname(path) === '' && !path.startsWith('/api/') && !path.startsWith('/open311/')) return send(request, reply, index);
+    // A page of the application gets the application; anything else is a 404.
+    if (CONSOLE_PAGES.some((page) => page.test(path))) return send(request, reply, index);
     return reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not found.', status: 404, instance: path });
   });
 }
