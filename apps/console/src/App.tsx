@@ -14,6 +14,7 @@ const IntakeView = lazy(() => import('./views/IntakeView'));
 const WorkView = lazy(() => import('./views/WorkView'));
 const CasePage = lazy(() => import('./views/CasePage'));
 const NotificationsView = lazy(() => import('./views/NotificationsView'));
+const MapView = lazy(() => import('./views/MapView'));
 
 type Phase = { kind: 'loading' } | { kind: 'signed-out'; expired: boolean } | { kind: 'signed-in'; user: User } | { kind: 'failed'; message: string };
 
@@ -84,6 +85,7 @@ export function App() {
               <Route path="/intake" element={<IntakeView />} />
               <Route path="/work" element={<WorkView />} />
               <Route path="/cases/:id" element={<CasePage />} />
+              <Route path="/map" element={<MapView />} />
               <Route path="/notifications" element={<NotificationsView />} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Routes>

@@ -55,19 +55,25 @@ export interface RequestOptions {
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const token = await tokenSource();
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-  if (token) headers.authorization = `Bearer ${token}`;
+  const headers: Record<string, string> = {};
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  return send<T>(path, options.method ?? 'GET', headers, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal);
+}
+
+/** Uploads one file as the raw body (the attachment routes): its own type, its name in `?name=`. */
+export async function upload<T>(path: string, file: File): Promise<T> {
+  const url = `${path}${path.includes('?') ? '&' : '?'}name=${encodeURIComponent(file.name)}`;
+  return send<T>(url, 'POST', { 'content-type': file.type || 'application/octet-stream' }, file);
+}
+
+async function send<T>(path: string, method: string, extra: Record<string, string>, body: BodyInit | undefined, signal?: AbortSignal): Promise<T> {
+  const token = await tokenSource();
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...extra };
+  if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;
   try {
-    response = await fetch(path, {
-      method: options.method ?? 'GET',
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-    });
+    response = await fetch(path, { method, headers, body, signal });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError({ status: 0, title: 'network' });

@@ -8,6 +8,9 @@ export interface ConsoleConfig {
   traceUrl?: string;
 }
 
+/** Duban's roles (libs/auth), in the order the console names them. */
+export const ROLES = ['reporter', 'operator', 'dispatcher', 'handler', 'unit-head', 'supervisor', 'assessor', 'admin'] as const;
+
 export interface Person {
   username: string;
   roles: string[];
@@ -45,7 +48,8 @@ export function personOf(user: User): Person {
   const claims = JSON.parse(decodeBase64Url(payload)) as { preferred_username?: string; realm_access?: { roles?: string[] }; unit_id?: string };
   return {
     username: claims.preferred_username ?? user.profile.preferred_username ?? user.profile.sub,
-    roles: claims.realm_access?.roles ?? [],
+    // Duban's roles only: an issuer adds its own (Keycloak: default-roles-…, offline_access).
+    roles: (claims.realm_access?.roles ?? []).filter((r) => (ROLES as readonly string[]).includes(r)),
     unitId: claims.unit_id ?? null,
   };
 }

@@ -16,10 +16,11 @@ export function useSession(): Session {
 }
 
 /** The views a role may use, in menu order; the menu shows only these. */
-export type ViewKey = 'intake' | 'work' | 'notifications';
+export type ViewKey = 'intake' | 'work' | 'map' | 'notifications';
 const VIEW_ROLES: Record<ViewKey, readonly string[]> = {
   intake: ['operator', 'dispatcher', 'supervisor', 'admin', 'reporter'],
   work: ['handler', 'unit-head'],
+  map: ['supervisor', 'dispatcher', 'assessor', 'admin'],
   notifications: ['reporter', 'operator', 'dispatcher', 'handler', 'unit-head', 'supervisor', 'assessor', 'admin'],
 };
 

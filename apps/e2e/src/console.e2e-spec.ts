@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { distinct, launchBrowser, newPage, screenshot, seriousViolations, signIn, stack } from '@duban/testing';
+import { api, distinct, eventually, launchBrowser, newPage, screenshot, seriousViolations, signIn, stack, tokenFor } from '@duban/testing';
 
 // The console in Debian's chromium against the running platform (issue 14): people sign in on the
 // identity provider's own page, file, see their queue change live, sign for, and are refused what
@@ -39,7 +39,10 @@ describe('the console in a real browser', () => {
     await operator.getByLabel('联系电话').fill('13800000000');
     await operator.getByLabel('诉求标题').fill(title);
     await operator.getByLabel('诉求内容').fill(description);
-    await operator.getByLabel('地址').fill('明湖区幸福路12号');
+    await operator.getByLabel('地址').fill('湖东区望湖街道幸福路12号');
+    // A place in the Wanghu subdistrict of 湖东区 (the demo city is drawn over Boston's coordinates).
+    await operator.getByLabel('纬度').fill((42.352 + Math.random() * 0.02).toFixed(5));
+    await operator.getByLabel('经度').fill((-71.09 + Math.random() * 0.015).toFixed(5));
     // The category is suggested from the text before anything is filed.
     await expectText(operator.getByTestId('intake-preview'), '物业纠纷');
     expect(await seriousViolations(operator)).toEqual([]);
@@ -90,6 +93,37 @@ describe('the console in a real browser', () => {
     await handler.getByRole('button', { name: '记录进展' }).click();
     await expectText(handler.getByTestId('timeline'), '已联系物业');
 
+    // A cooperating unit is invited; its request shows with its reply clock.
+    await handler.getByLabel('配合单位', { exact: true }).selectOption('hudong-wanghu');
+    await handler.getByLabel('需要配合的事项').fill('请街道协调物业，开放配电间');
+    await handler.getByRole('button', { name: '邀请配合单位' }).click();
+    const coUnit = handler.getByTestId('co-units').locator('li[data-state="open"]');
+    await expectText(coUnit, '望湖街道');
+    await coUnit.locator('.chip').waitFor();
+    const assistId = await coUnit.getAttribute('data-assist');
+
+    // The cooperating unit finds the request in its own work and answers it.
+    const helper = await page();
+    await signIn(helper, 'handler-hudong-wanghu-a', '/work');
+    const request = helper.getByTestId('assist-inbox').locator(`li[data-assist="${assistId}"]`);
+    await request.waitFor({ timeout: 30_000 });
+    await request.getByLabel('配合回复').fill('已协调物业，配电间钥匙交维修人员');
+    await screenshot(helper, 'assist-inbox-zh-CN');
+    await request.getByRole('button', { name: '回复' }).click();
+    await request.waitFor({ state: 'detached' });
+    await expectText(handler.getByTestId('co-units').locator('li[data-state="replied"]'), '已协调物业');
+
+    // The result with its evidence: without a file the API names the field, nothing typed is lost.
+    await handler.getByLabel('办理结果', { exact: true }).fill('楼道灯已更换，物业承诺每月巡查');
+    await handler.getByRole('button', { name: '提交办结' }).click();
+    await handler.locator('#evidence-error').waitFor();
+    expect(await handler.getByLabel('办理结果', { exact: true }).inputValue()).toBe('楼道灯已更换，物业承诺每月巡查');
+    await handler.locator('#evidence').setInputFiles({ name: '维修记录.txt', mimeType: 'text/plain', buffer: Buffer.from('2026-12-04 更换楼道灯 3 盏\n') });
+    await handler.getByRole('button', { name: '提交办结' }).click();
+    await expectText(handler.getByTestId('lead-actions'), '结果已提交');
+    await expectText(handler.locator('[data-result="submitted"]'), '楼道灯已更换');
+    await screenshot(handler, 'case-result-zh-CN');
+
     // A handler of another unit: the case is not found for them, and nothing of it is in the page.
     const other = await page();
     await signIn(other, 'handler-water-a', `/cases/${caseId}`);
@@ -100,6 +134,63 @@ describe('the console in a real browser', () => {
     expect(body).not.toContain(title);
     expect(body).not.toContain('幸福路');
     await screenshot(other, 'case-refused-zh-CN');
+  });
+
+  it('a supervisor sees the case on the one map in its light, filters by district, and issues an order', async () => {
+    // An open case with a running limit, in the Wanghu subdistrict of 湖东区.
+    const operator = await tokenFor('operator1');
+    const point = { lat: 42.352 + Math.random() * 0.02, lon: -71.09 + Math.random() * 0.015 };
+    const filedCase = await api('/api/v1/cases', { method: 'POST', token: operator, body: { title: '望湖街道自来水管破裂', description: distinct('路口自来水管破裂，水流到马路上'), category: 'water.leak', location: { point } } });
+    expect(filedCase.status).toBe(201);
+    const caseId: string = filedCase.body.id;
+    const supervisorToken = await tokenFor('supervisor1');
+    const light = await eventually(async () => {
+      const r = await api<{ cases: { caseId: string; light: string }[] }>('/api/v1/lights', { token: supervisorToken });
+      return r.body.cases?.find((c) => c.caseId === caseId)?.light;
+    });
+    expect(light).toBe('green');
+
+    const supervisor = await page();
+    await signIn(supervisor, 'supervisor1', '/map');
+    await supervisor.getByRole('heading', { name: /一张图/ }).waitFor();
+    // The pin has the light escalation gives the case now.
+    const pin = supervisor.locator(`circle[data-case="${caseId}"]`);
+    await pin.waitFor({ timeout: 60_000 });
+    expect(await pin.getAttribute('data-light')).toBe(light);
+    // The board counts it, the KPI tiles are there, the tables export CSV.
+    await supervisor.getByTestId('light-board').getByRole('cell', { name: '水务局' }).waitFor();
+    expect(await supervisor.locator('[data-kpi]').count()).toBe(5);
+    const download = supervisor.waitForEvent('download');
+    await supervisor.getByTestId('light-board').getByRole('button', { name: '导出 CSV' }).click();
+    expect((await download).suggestedFilename()).toMatch(/^light-board-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(await seriousViolations(supervisor)).toEqual([]);
+    await screenshot(supervisor, 'map-zh-CN');
+
+    // A click on another district hides it; on its own district it is back.
+    await supervisor.locator('path[data-district="huxi"]').click();
+    await pin.waitFor({ state: 'detached' });
+    await supervisor.locator('path[data-district="hudong"]').click();
+    await pin.waitFor();
+    await supervisor.getByLabel('热力图').check();
+    await supervisor.locator('rect.heat').first().waitFor();
+    await screenshot(supervisor, 'map-heat-zh-CN');
+    await supervisor.getByLabel('热力图').uncheck();
+
+    // From the pin to the case page, where the supervisor issues an order to the unit.
+    await pin.click();
+    await supervisor.getByTestId('case-page').waitFor();
+    // The order's limit a minute and a half to two and a half away (the field has minutes; Shanghai is UTC+8):
+    // its yellow light comes at half of it, and the map shows the change.
+    await supervisor.getByLabel('新的办理期限').fill(new Date(Date.now() + 150_000 + 8 * 3_600_000).toISOString().slice(0, 16));
+    await supervisor.getByLabel('督办事由').fill('群众反映强烈，请加快办理');
+    await supervisor.getByRole('button', { name: '发出督办单' }).click();
+    await expectText(supervisor.getByTestId('case-orders'), '群众反映强烈');
+    await screenshot(supervisor, 'case-order-zh-CN');
+    await supervisor.getByRole('link', { name: '一张图' }).click();
+    await expectText(supervisor.getByTestId('orders'), '群众反映强烈');
+    const changed = supervisor.locator(`circle[data-case="${caseId}"]:is([data-light="yellow"], [data-light="orange"], [data-light="red"])`);
+    await changed.waitFor({ timeout: 150_000 });
+    await screenshot(supervisor, 'map-light-changed-zh-CN');
   });
 
   it('switches to English, keeps the choice, and shows dates in the person’s language', async () => {

@@ -17,10 +17,10 @@ import { organisationSeed } from './infrastructure/organisation-seed';
 
 export { categoryLineage, choosePerson, decide, resolvePlace, RuleBook, ruleId } from './domain/routing';
 export type { District, Post, RoutingRule, StaffState, Unit } from './domain/routing';
-export { contains } from './domain/geo';
+export { contains } from '@duban/geo';
 export { DEFAULT_LEARNING, learnRules } from './domain/rule-learning';
 export type { LearningOptions, PastCase } from './domain/rule-learning';
-export type { Area } from './domain/geo';
+export type { Area } from '@duban/geo';
 
 /** 分派: every case gets exactly one responsible unit and person; returns, reassignment and the coordinator queue. */
 export const dispatchService: DomainServiceDefinition = {

@@ -35,6 +35,7 @@ import type { RiskModel } from './domain/risk';
 import shippedRiskModel from './domain/risk-model.json';
 import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
 import { ClocksController } from './api/clocks.controller';
+import { LightsController } from './api/lights.controller';
 import { CalendarsController } from './api/calendars.controller';
 import { SupervisionController } from './api/supervision.controller';
 import { LIGHTS } from './infrastructure/lights-config';
@@ -77,7 +78,7 @@ export const escalationService: DomainServiceDefinition = {
     /** Early warning: how soon after a case changes unit, category or limit it is scored again (ms). */
     RISK_RESCORE_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   },
-  controllers: [ClocksController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController, RiskController, SlaPoliciesController],
+  controllers: [ClocksController, LightsController, CalendarsController, UnitCalendarsController, SupervisionController, CardsController, RiskController, SlaPoliciesController],
   compose(runtime, config) {
     const lights: LightPolicy = { yellow: config.ESCALATION_YELLOW_AT as number, orange: config.ESCALATION_ORANGE_AT as number };
     if (!(lights.yellow < lights.orange)) throw new Error('ESCALATION_YELLOW_AT must be below ESCALATION_ORANGE_AT');

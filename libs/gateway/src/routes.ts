@@ -38,6 +38,7 @@ export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/cosigns', upstream: 'collaboration', roles: STAFF },
   { prefix: '/api/v1/task-forces', upstream: 'collaboration', roles: STAFF },
   { prefix: '/api/v1/clocks', upstream: 'escalation', roles: STAFF },
+  { prefix: '/api/v1/lights', upstream: 'escalation', roles: STAFF },
   { prefix: '/api/v1/calendars', upstream: 'escalation', roles: STAFF },
   { prefix: '/api/v1/supervision-orders', upstream: 'escalation', roles: STAFF },
   { prefix: '/api/v1/cards', upstream: 'escalation', roles: STAFF },

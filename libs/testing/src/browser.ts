@@ -37,7 +37,13 @@ export async function signIn(page: Page, username: string, path = '/', password 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  // A full-page picture of a page with a sticky top bar would show the bar halfway down: it is
+  // put in its place for the picture (through the DOM, which the console's CSP allows).
+  const bar = (position: string) =>
+    page.locator('.topbar').evaluateAll((els, p) => els.forEach((el) => (el as unknown as { style: { position: string } }).style.position = p), position);
+  await bar('static');
   await page.screenshot({ path, fullPage: true });
+  await bar('');
   return path;
 }
 

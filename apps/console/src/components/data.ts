@@ -69,3 +69,23 @@ export function useUnits(): Map<string, Unit> {
   }, []);
   return units;
 }
+
+export interface Category {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+}
+
+let categoriesOnce: Promise<Map<string, Category>> | undefined;
+
+/** The taxonomy's names, loaded once per page (codes are shown until they arrive). */
+export function useCategories(): Map<string, Category> {
+  const [categories, setCategories] = useState<Map<string, Category>>(new Map());
+  useEffect(() => {
+    categoriesOnce ??= api<{ categories: Category[] }>('/api/v1/cases/categories').then((r) => new Map(r.categories.map((c) => [c.code, c])));
+    categoriesOnce.then(setCategories).catch(() => {
+      categoriesOnce = undefined;
+    });
+  }, []);
+  return categories;
+}

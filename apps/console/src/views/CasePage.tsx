@@ -1,10 +1,9 @@
-import { FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { CaseView } from '@duban/contracts';
-import { api, ApiError } from '../api';
 import { useSession } from '../session';
-import { Chip, ErrorMessage, Field, unitName } from '../components/ui';
+import { Chip, ErrorMessage, unitName } from '../components/ui';
+import { AssistReply, LeadActions, OrderForm, WorkspaceData } from '../components/CaseActions';
 import { useApiData, useNow, useUnits } from '../components/data';
 import { processAxis, StageKey } from '../logic/axis';
 import type { ClockLike } from '../logic/lights';
@@ -16,6 +15,7 @@ interface Clock extends ClockLike {
   unitId: string;
   startedAt: string;
   policy: string;
+  ref?: string | null;
 }
 
 interface Clocks {
@@ -23,13 +23,19 @@ interface Clocks {
   clocks: Clock[];
 }
 
-interface Workspace {
-  workspace: { state: string; unitId: string; handler: string | null };
-  notes: { id: string; text: string; author: string; createdAt: string }[];
+interface Order {
+  id: string;
+  unitId: string;
+  issuedBy: string;
+  issuedAt: string;
+  reason: string;
+  dueAt: string;
+  status: string;
+  reply: string | null;
 }
 
 /** Which clock is shown on which stage of the axis. */
-const CLOCK_ON: Record<string, StageKey> = { accept: 'signed', solution: 'resolved' };
+const CLOCK_ON: Record<string, StageKey> = { accept: 'signed', start: 'signed', solution: 'resolved', result: 'resolved' };
 
 function usedShare(clock: Clock, now: number): number | undefined {
   if (!clock.dueAt) return undefined;
@@ -47,10 +53,9 @@ export default function CasePage() {
   const view = useApiData<CaseView>(id ? `/api/v1/cases/${id}` : undefined, true, 5000);
   // Clocks and the workspace only once the case itself may be read: nothing else is asked for a refused case.
   const clocks = useApiData<Clocks>(view.data ? `/api/v1/clocks/${id}` : undefined, true, 15_000);
-  const workspace = useApiData<Workspace>(view.data && !person.roles.includes('reporter') ? `/api/v1/workspaces/${id}` : undefined, true, 15_000);
-  const [note, setNote] = useState('');
-  const [noteError, setNoteError] = useState<string>();
-  const [actionError, setActionError] = useState<ApiError>();
+  const workspace = useApiData<WorkspaceData>(view.data && !person.roles.includes('reporter') ? `/api/v1/workspaces/${id}` : undefined, true, 15_000);
+  const oversight = person.roles.some((r) => ['supervisor', 'dispatcher', 'assessor', 'admin'].includes(r));
+  const orderList = useApiData<{ orders: Order[] }>(view.data && (oversight || workspace.data) ? `/api/v1/supervision-orders?caseId=${id}` : undefined, true, 30_000);
 
   if (view.error && !view.data) {
     return (
@@ -67,31 +72,17 @@ export default function CasePage() {
   const isLead = ws && (ws.handler === person.username || (person.roles.includes('unit-head') && ws.unitId === person.unitId));
   const orders = c.timeline.filter((e) => e.type === 'case.supervision-ordered').length;
 
-  async function act(path: string, body?: unknown) {
-    setActionError(undefined);
-    try {
-      await api(`/api/v1/workspaces/${id}/${path}`, { method: 'POST', body });
-      workspace.reload();
-      view.reload();
-      return true;
-    } catch (e) {
-      setActionError(e as ApiError);
-      return false;
-    }
-  }
-
-  async function addNote(e: FormEvent) {
-    e.preventDefault();
-    setNoteError(undefined);
-    try {
-      await api(`/api/v1/workspaces/${id}/notes`, { method: 'POST', body: { text: note } });
-      setNote('');
-      view.reload();
-    } catch (error) {
-      const apiError = error as ApiError;
-      setNoteError(apiError.fieldErrors?.().text ?? apiError.message);
-    }
-  }
+  const reload = () => {
+    workspace.reload();
+    view.reload();
+    clocks.reload();
+    orderList.reload();
+  };
+  // A co-unit's reply limit is a clock of escalation's (stage assist, on that unit's calendar).
+  const replyClock = (a: { id: string; unitId: string }) =>
+    clockList.find((k) => k.stage === 'assist' && k.ref === a.id) ?? clockList.find((k) => k.stage === 'assist' && k.unitId === a.unitId && k.state === 'running');
+  const myAssists = (workspace.data?.assists ?? []).filter((a) => a.unitId === person.unitId && a.state === 'open');
+  const mayOrder = (person.roles.includes('supervisor') || person.roles.includes('admin')) && c.status !== 'closed' && c.status !== 'resolved';
 
   return (
     <article className="case-page" data-testid="case-page">
@@ -177,23 +168,60 @@ export default function CasePage() {
         </section>
       </div>
 
-      {isLead && ws && (
-        <section className="card" aria-label={t('case.actions')}>
-          <h2>{t('case.actions')}</h2>
-          <ErrorMessage error={actionError} />
-          {ws.state === 'awaiting-sign-for' && (
-            <button type="button" className="primary" onClick={() => void act('sign-for')}>{t('case.signFor')}</button>
-          )}
-          {ws.state === 'in-progress' && (
-            <form onSubmit={addNote} noValidate>
-              <Field id="text" label={t('case.note')} error={noteError}>
-                <textarea id="text" rows={3} value={note} onChange={(e) => setNote(e.target.value)} />
-              </Field>
-              <button type="submit">{t('case.addNote')}</button>
-            </form>
-          )}
+      {workspace.data && (
+        <div className="case-columns">
+          <section className="card" data-testid="co-units">
+            <h2>{t('case.coUnits')}</h2>
+            {workspace.data.assists.length === 0 ? (
+              <p className="muted">{t('case.noCoUnits')}</p>
+            ) : (
+              <ul className="clocks">
+                {workspace.data.assists.map((a) => (
+                  <li key={a.id} data-assist={a.id} data-state={a.state}>
+                    <strong>{unitName(units, a.unitId)}</strong>
+                    <span>{a.request}</span>
+                    <span className="badge">{t(`case.assistStates.${a.state}`, { defaultValue: a.state })}</span>
+                    {a.state === 'open' && replyClock(a) && <Chip clock={replyClock(a)!} now={now} />}
+                    {a.reply && <span className="muted">「{a.reply}」</span>}
+                  </li>
+                ))}
+              </ul>
+            )}
+            {myAssists.map((a) => <AssistReply key={a.id} assist={a} onDone={reload} />)}
+          </section>
+          <section className="card">
+            <h2>{t('case.resultsAndFiles')}</h2>
+            {workspace.data.results.map((r) => (
+              <p key={r.id} data-result={r.state}>
+                <span className="badge">{t(`case.resultStates.${r.state}`, { defaultValue: r.state })}</span> {r.summary} <span className="muted small">· {r.submittedBy} · {formatDateTime(r.submittedAt)}</span>
+              </p>
+            ))}
+            <ul className="files">
+              {workspace.data.attachments.map((f) => <li key={f.id}>{f.name} <span className="muted small">({Math.ceil(f.size / 1024)} KB)</span></li>)}
+            </ul>
+            {workspace.data.results.length === 0 && workspace.data.attachments.length === 0 && <p className="muted">{t('board.none')}</p>}
+          </section>
+        </div>
+      )}
+
+      {(orderList.data?.orders.length ?? 0) > 0 && (
+        <section className="card" data-testid="case-orders">
+          <h2>{t('board.orders')}</h2>
+          <ul className="clocks">
+            {orderList.data!.orders.map((o) => (
+              <li key={o.id}>
+                <span className="badge order"><span aria-hidden="true">⚑</span> {t(`case.orderStates.${o.status}`, { defaultValue: o.status })}</span>
+                <span>{o.reason}</span>
+                <span className="muted small">{t('case.due', { at: formatDateTime(o.dueAt) })} · {o.issuedBy}</span>
+                {o.reply && <span className="muted">「{o.reply}」</span>}
+              </li>
+            ))}
+          </ul>
         </section>
       )}
+
+      {isLead && workspace.data && <LeadActions caseId={c.id} ws={workspace.data} units={units} onDone={reload} />}
+      {mayOrder && <OrderForm caseId={c.id} onDone={reload} />}
     </article>
   );
 }

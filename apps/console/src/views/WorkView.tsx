@@ -6,8 +6,10 @@ import { api, ApiError } from '../api';
 import { onNotification } from '../live';
 import { useSession } from '../session';
 import { Chip, ErrorMessage, unitName } from '../components/ui';
-import { useNow, useUnits } from '../components/data';
+import { Assist, AssistReply } from '../components/CaseActions';
+import { useApiData, useNow, useUnits } from '../components/data';
 import { ClockLike, lightAt } from '../logic/lights';
+import { formatDateTime } from '../i18n';
 
 interface Workspace {
   caseId: string;
@@ -81,7 +83,21 @@ export default function WorkView() {
     };
   }, [state, tick]);
   // New assignments and light changes arrive as notifications: the queue follows without reload.
-  useEffect(() => onNotification(reload), [reload]);
+  // The notice of an assignment can come before the handling service has opened the workspace
+  // (both follow the same event), so the queue asks again a moment later, and every 15 s while shown.
+  useEffect(() => {
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const off = onNotification(() => {
+      reload();
+      timers.push(setTimeout(reload, 2000));
+    });
+    const every = setInterval(() => document.visibilityState === 'visible' && reload(), 15_000);
+    return () => {
+      off();
+      timers.forEach(clearTimeout);
+      clearInterval(every);
+    };
+  }, [reload]);
 
   const sorted = useMemo(
     () =>
@@ -165,6 +181,32 @@ export default function WorkView() {
           </tbody>
         </table>
       )}
+      <AssistInbox />
+    </section>
+  );
+}
+
+/** The requests other units sent this unit (协办): answered here, each with what was asked and by whom. */
+function AssistInbox() {
+  const { t } = useTranslation();
+  const units = useUnits();
+  const inbox = useApiData<{ assists: (Assist & { caseId: string; requestedAt: string })[] }>('/api/v1/assists', true, 15_000);
+  const open = (inbox.data?.assists ?? []).filter((a) => a.state === 'open' || a.state === 'extension-requested');
+  if (open.length === 0) return null;
+  return (
+    <section className="card assist-inbox" data-testid="assist-inbox">
+      <h2>{t('work.assists', { count: open.length })}</h2>
+      <ul className="clocks">
+        {open.map((a) => (
+          <li key={a.id} data-assist={a.id}>
+            <div>
+              <strong>{unitName(units, a.leadUnitId)}</strong> · {a.requestedBy} · {formatDateTime(a.requestedAt)} <span className="muted small">({t('work.caseRef', { id: a.caseId.slice(0, 8) })})</span>
+              <p className="assist-request">{a.request}</p>
+            </div>
+            <AssistReply assist={a} onDone={inbox.reload} />
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

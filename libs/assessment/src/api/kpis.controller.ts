@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common
 import { UnitCode } from '@duban/contracts';
 import { hasRole, Principal } from '@duban/auth';
 import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime } from '@duban/service-defaults';
-import { efficiencyIndex, IndexWeights, isDay, kpis, onTimeRateNow, Period, periodRange, rankUnits, zeroCounters } from '../domain/kpi';
+import { addCounters, efficiencyIndex, IndexWeights, isDay, kpis, onTimeRateNow, Period, periodRange, rankUnits, zeroCounters } from '../domain/kpi';
 import { UnitDays } from '../infrastructure/unit-days';
 
 export const KPI_WEIGHTS = Symbol('KPI_WEIGHTS');
@@ -63,6 +63,12 @@ export class KpisController {
       to: range.to,
       weights: this.weights,
       units: ranked.map((r) => ({ ...r, kpis: byUnit.get(r.unitId)!.kpis, assigned: byUnit.get(r.unitId)!.counters.assigned })),
+      // The whole organisation in the period: every unit's counters added up (the board's KPI tiles).
+      total: (() => {
+        const sum = addCounters(rows.map((r) => r.counters));
+        const k = kpis(sum);
+        return { assigned: sum.assigned, kpis: k, index: efficiencyIndex(k, this.weights) };
+      })(),
     };
   }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_WEIGHTS, efficiencyIndex, kpis, onTimeRateNow, periodRange, rankUnits, zeroCounters } from './kpi';
+import { addCounters, DEFAULT_WEIGHTS, efficiencyIndex, kpis, onTimeRateNow, periodRange, rankUnits, zeroCounters } from './kpi';
 
 describe('unit KPIs', () => {
   it('computes each rate from its own counters, null where there is nothing to measure', () => {
@@ -13,6 +13,15 @@ describe('unit KPIs', () => {
       assistReplyHours: 2.5,
     });
     expect(kpis(zeroCounters())).toEqual({ responseTimeliness: null, onTimeCompletion: null, closedLoopRate: null, firstTimeResolution: null, satisfaction: null, reboundRate: null, assistReplyHours: null });
+  });
+
+  it("adds units' counters into the organisation's, whose rates are not the mean of the units' rates", () => {
+    const big = { ...zeroCounters(), completions: 90, completionsOnTime: 90 };
+    const small = { ...zeroCounters(), completions: 10, completionsOnTime: 0 };
+    const sum = addCounters([big, small]);
+    expect([sum.completions, sum.completionsOnTime]).toEqual([100, 90]);
+    expect(kpis(sum).onTimeCompletion).toBe(90);
+    expect(addCounters([])).toEqual(zeroCounters());
   });
 
   it('weights the KPIs into an index, counting rebounds against it and leaving out what is missing', () => {

@@ -50,6 +50,13 @@ export const COUNTERS: readonly (keyof UnitCounters)[] = [
 
 export const zeroCounters = (): UnitCounters => Object.fromEntries(COUNTERS.map((c) => [c, 0])) as unknown as UnitCounters;
 
+/** Several units' (or days') counters added up. */
+export function addCounters(all: readonly UnitCounters[]): UnitCounters {
+  const sum = zeroCounters();
+  for (const c of all) for (const name of COUNTERS) sum[name] += Number(c[name]);
+  return sum;
+}
+
 /** The KPIs, each 0–100 (null: nothing to measure in the period), plus the mean reply time of cooperation requests. */
 export interface Kpis {
   /** 响应及时率: first responses within the limit ÷ first responses. */

@@ -11,7 +11,7 @@ import {
 import { hasRole, Principal } from '@duban/auth';
 import { randomUUID } from 'node:crypto';
 import { Dispatcher } from '../application/dispatcher';
-import { areaProblem } from '../domain/geo';
+import { areaProblem } from '@duban/geo';
 import { resolvePlace, RuleBook, ruleId } from '../domain/routing';
 import { cellLeaders, DEFAULT_LEARNING } from '../domain/rule-learning';
 import { DispatchRepository } from '../infrastructure/dispatch.repository';

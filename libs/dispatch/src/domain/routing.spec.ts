@@ -1,4 +1,4 @@
-import { Area } from './geo';
+import { Area } from '@duban/geo';
 import { categoryLineage, choosePerson, decide, District, Post, resolvePlace, RuleBook, StaffState, Unit } from './routing';
 
 const unit = (id: string, nameEn = id): Unit => ({ id, nameZh: id, nameEn, parentId: 'city' });

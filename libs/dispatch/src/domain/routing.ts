@@ -1,5 +1,5 @@
 import type { Confidentiality } from '@duban/auth';
-import { Area, contains } from './geo';
+import { Area, contains } from '@duban/geo';
 
 export interface Unit {
   id: string;

@@ -1,7 +1,7 @@
 import { Confidentiality, isConfidentiality, Principal } from '@duban/auth';
 import type { DataSource, EntityManager } from 'typeorm';
 import { clearedCases } from '@duban/service-defaults';
-import type { Area } from '../domain/geo';
+import type { Area } from '@duban/geo';
 import { categoryLineage, Decision, District, Post, RoutingRule, StaffState, Unit } from '../domain/routing';
 
 type Db = EntityManager | DataSource;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import {
   CaseConfidentialityChanged,
   CaseDuplicateUnlinked,
@@ -12,7 +12,7 @@ import {
   UnlinkRequest,
 } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
-import { clears, hasRole, Principal } from '@duban/auth';
+import { clears, CONFIDENTIALITY, hasRole, Principal } from '@duban/auth';
 import { BearerAuthGuard, CurrentPrincipal, heldToClearance, HttpProblem, Problems, SchemaPipe, ServiceRuntime, CaseScoped } from '@duban/service-defaults';
 import type { FastifyReply } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
@@ -35,6 +35,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Staff who may read any case; handlers and unit heads read their own unit's cases. */
 const READ_ANY = ['operator', 'dispatcher', 'supervisor', 'assessor', 'admin'] as const;
+/** Who sees every open case at once (the one map). */
+const OVERSIGHT = ['dispatcher', 'supervisor', 'assessor', 'admin'] as const;
 
 @Controller('api/v1/cases')
 @CaseScoped({ param: 'id' })
@@ -96,6 +98,21 @@ export class CasesController {
     return {
       categories: [...all.values()].map((c) => ({ code: c.code, nameZh: c.nameZh, nameEn: c.nameEn, tier: c.tier, group: c.classNameEn ?? c.code.split('.')[0] })),
     };
+  }
+
+  /**
+   * The open cases of the one map (一张图) for oversight roles: position, category, tier, status and
+   * unit of each (the lights come from escalation's GET /api/v1/lights), newest first, at most
+   * `limit` (default 20,000); `truncated` says when there were more.
+   */
+  @Get('map')
+  async map(@Query('limit') limit: string | undefined, @CurrentPrincipal() principal: Principal) {
+    if (!hasRole(principal, ...OVERSIGHT)) throw Problems.forbidden('The map of open cases is for supervisors, dispatchers and assessors.');
+    const n = limit === undefined ? 20_000 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 50_000) throw Problems.field('limit', 'a whole number from 1 to 50000');
+    const levels = CONFIDENTIALITY.filter((level) => clears(principal.clearance ?? 'public', level));
+    const rows = await this.cases.openForMap(levels, n + 1);
+    return { cases: rows.slice(0, n), truncated: rows.length > n };
   }
 
   /** The channel of a filing (the caller's default when absent), refused when the caller's roles may not use it. */

@@ -8,6 +8,18 @@ import { describeEvent, laterStatus, CaseStatus } from '../domain/case-view';
 import { Candidate } from '../domain/duplicates';
 import type { Open311Attribute } from '../domain/open311';
 
+/** An open case as the one map draws it. */
+export interface MapCase {
+  caseId: string;
+  lat: number | null;
+  lon: number | null;
+  category: string;
+  tier: string;
+  status: string;
+  unitId: string | null;
+  receivedAt: Date;
+}
+
 export interface NewCase extends CreateCaseRequest {
   id: string;
   category: string;
@@ -281,6 +293,21 @@ export class CaseRepository {
        UNION ALL
        (SELECT ${columns} ${from} WHERE ${open} AND c.lat IS NULL ORDER BY c.received_at DESC LIMIT 20)`,
       [q.category, q.windowHours, q.levels, q.box.minLat, q.box.maxLat, q.box.minLon, q.box.maxLon],
+    );
+  }
+
+  /**
+   * The open cases for the one map (一张图): where each is, what it is and who holds it — one row per
+   * case, newest first, at most `limit` (the caller says when there were more). Cases more
+   * confidential than `levels` allow are left out.
+   */
+  async openForMap(levels: string[], limit: number): Promise<MapCase[]> {
+    return this.dataSource.query(
+      `SELECT c.id AS "caseId", c.lat, c.lon, c.category, c.tier, v.status, v.unit_id AS "unitId", c.received_at AS "receivedAt"
+         FROM cases c JOIN case_views v ON v.case_id = c.id
+        WHERE v.status NOT IN ('resolved', 'closed') AND c.duplicate_of IS NULL AND c.confidentiality = ANY($1::text[])
+        ORDER BY c.received_at DESC LIMIT $2`,
+      [levels, limit],
     );
   }
 

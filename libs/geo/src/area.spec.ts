@@ -1,4 +1,4 @@
-import { Area, areaProblem, contains } from './geo';
+import { Area, areaProblem, contains } from './area';
 
 const square: Area = { type: 'Polygon', coordinates: [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]] };
 const withHole: Area = {
