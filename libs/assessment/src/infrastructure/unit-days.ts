@@ -1,34 +1,41 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { addToCounters, CounterRow } from '@duban/messaging';
 import { COUNTERS, UnitCounters, zeroCounters } from '../domain/kpi';
 
 const column = (c: keyof UnitCounters) => c.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`);
 
 /** The KPI roll-up: counters per unit and local day, incremented in the transaction of each event. */
 export class UnitDays {
-  constructor(private readonly timeZone: string) {}
+  private readonly dayOf: Intl.DateTimeFormat;
 
-  /** Adds to the unit's counters of the local day of `at` (one statement: created or incremented). */
+  constructor(private readonly timeZone: string) {
+    this.dayOf = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  }
+
+  /** The local day (YYYY-MM-DD) of a moment in the roll-up's time zone. */
+  day(at: Date | string): string {
+    return this.dayOf.format(typeof at === 'string' ? new Date(at) : at);
+  }
+
+  /**
+   * Adds to the unit's counters of the local day of `at`. Inside a consumer's batch the additions
+   * of all its events are summed per row and written once before the commit (libs/messaging
+   * counters.ts), so the hot row of a busy unit's day is locked only for the commit.
+   */
   async bump(tx: EntityManager, unitId: string, at: Date | string, add: Partial<UnitCounters>): Promise<void> {
-    const counters = COUNTERS.filter((c) => add[c]);
-    if (counters.length === 0) return;
-    await tx.query(
-      `INSERT INTO unit_days (unit_id, day, ${counters.map(column).join(', ')})
-       VALUES ($1, ($2::timestamptz AT TIME ZONE $3)::date, ${counters.map((_, i) => `$${i + 4}`).join(', ')})
-       ON CONFLICT (unit_id, day) DO UPDATE SET ${counters.map((c) => `${column(c)} = unit_days.${column(c)} + EXCLUDED.${column(c)}`).join(', ')}`,
-      [unitId, at, this.timeZone, ...counters.map((c) => add[c])],
-    );
+    const sums = nonZero(add);
+    if (!sums) return;
+    const day = this.day(at);
+    await addToCounters(tx, 'unit_days', `${unitId}\u0000${day}`, { unitId, day }, sums, writeUnitDays);
   }
 
   /** Adds to a person's counters of the local day of `at` (the person's unit is kept for unit heads' views). */
   async bumpPerson(tx: EntityManager, username: string | null | undefined, unitId: string, at: Date | string, add: Partial<UnitCounters>): Promise<void> {
-    const counters = COUNTERS.filter((c) => add[c]);
-    if (!username || counters.length === 0) return;
-    await tx.query(
-      `INSERT INTO person_days (username, day, unit_id, ${counters.map(column).join(', ')})
-       VALUES ($1, ($2::timestamptz AT TIME ZONE $3)::date, $4, ${counters.map((_, i) => `$${i + 5}`).join(', ')})
-       ON CONFLICT (username, day) DO UPDATE SET unit_id = EXCLUDED.unit_id, ${counters.map((c) => `${column(c)} = person_days.${column(c)} + EXCLUDED.${column(c)}`).join(', ')}`,
-      [username, at, this.timeZone, unitId, ...counters.map((c) => add[c])],
-    );
+    const sums = nonZero(add);
+    if (!username || !sums) return;
+    // The row is the person's day; the unit is carried along (the later event's wins, as before).
+    const day = this.day(at);
+    await addToCounters(tx, 'person_days', `${username}\u0000${day}`, { username, day, unitId }, sums, writePersonDays);
   }
 
   /** Each person's counters over the local days [from, to], for one person or the people of one unit. */
@@ -104,4 +111,40 @@ export class UnitDays {
   today(now: Date): string {
     return new Intl.DateTimeFormat('en-CA', { timeZone: this.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   }
+}
+
+function nonZero(add: Partial<UnitCounters>): Record<string, number> | undefined {
+  const sums: Record<string, number> = {};
+  for (const c of COUNTERS) if (add[c]) sums[c] = add[c]!;
+  return Object.keys(sums).length > 0 ? sums : undefined;
+}
+
+/** Every counter column as one array each (0 where a row adds nothing), for unnest. */
+const counterArrays = (rows: CounterRow<unknown>[]) => COUNTERS.map((c) => rows.map((r) => r.add[c] ?? 0));
+const counterSql = (table: string, offset: number) => ({
+  columns: COUNTERS.map(column).join(', '),
+  arrays: COUNTERS.map((_, i) => `$${i + offset}::bigint[]`).join(', '),
+  sums: COUNTERS.map((c) => `${column(c)} = ${table}.${column(c)} + EXCLUDED.${column(c)}`).join(', '),
+});
+
+/** The rows of unit_days a batch added to, in one statement. */
+async function writeUnitDays(tx: EntityManager, rows: CounterRow<{ unitId: string; day: string }>[]): Promise<void> {
+  const sql = counterSql('unit_days', 3);
+  await tx.query(
+    `INSERT INTO unit_days (unit_id, day, ${sql.columns})
+     SELECT * FROM unnest($1::text[], $2::date[], ${sql.arrays})
+     ON CONFLICT (unit_id, day) DO UPDATE SET ${sql.sums}`,
+    [rows.map((r) => r.key.unitId), rows.map((r) => r.key.day), ...counterArrays(rows)],
+  );
+}
+
+/** The rows of person_days a batch added to, in one statement (one row per person and day). */
+async function writePersonDays(tx: EntityManager, rows: CounterRow<{ username: string; day: string; unitId: string }>[]): Promise<void> {
+  const sql = counterSql('person_days', 4);
+  await tx.query(
+    `INSERT INTO person_days (username, day, unit_id, ${sql.columns})
+     SELECT * FROM unnest($1::text[], $2::date[], $3::text[], ${sql.arrays})
+     ON CONFLICT (username, day) DO UPDATE SET unit_id = EXCLUDED.unit_id, ${sql.sums}`,
+    [rows.map((r) => r.key.username), rows.map((r) => r.key.day), rows.map((r) => r.key.unitId), ...counterArrays(rows)],
+  );
 }

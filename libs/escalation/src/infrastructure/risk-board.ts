@@ -204,7 +204,10 @@ export class RiskBoard {
                 elapsed_share = u.elapsed_share, reasons = u.reasons, scored_at = $1
            FROM jsonb_to_recordset($2::jsonb) AS u(case_id uuid, version text, due_at timestamptz, score double precision, flagged boolean,
                                                    stage double precision, threshold double precision, elapsed_share double precision, reasons jsonb)
-          WHERE r.case_id = u.case_id AND r.xmin::text = u.version`,
+          WHERE r.case_id = u.case_id AND r.xmin::text = u.version
+            -- A row a consumer's batch holds is left for the next pass (it changes, so the version
+            -- check would refuse it anyway): the scorer never waits on a batch, nor a batch long on it.
+            AND r.case_id IN (SELECT l.case_id FROM case_risk l WHERE l.case_id = ANY($3::uuid[]) FOR UPDATE SKIP LOCKED)`,
         [
           at,
           JSON.stringify(
@@ -220,6 +223,7 @@ export class RiskBoard {
               reasons: s?.reasons ?? null,
             })),
           ),
+          values.map(({ r }) => r.case_id),
         ],
       );
       scored += values.filter((v) => v.s).length;

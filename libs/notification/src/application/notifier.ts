@@ -1,6 +1,6 @@
 import { clears, Confidentiality, isConfidentiality } from '@duban/auth';
 import { AnyEnvelope, newEvent, NotificationDelivered } from '@duban/contracts';
-import { enqueue } from '@duban/messaging';
+import { addToCounters, CounterWriter, enqueue } from '@duban/messaging';
 import { randomUUID } from 'node:crypto';
 import { defaultCalendar } from '@duban/calendar';
 import type { EntityManager } from 'typeorm';
@@ -139,11 +139,8 @@ export class Notifier {
     // Counted for the supervisors' daily digest, on the local day the event happened.
     const key = digestKey(event.type, data);
     if (key && unitId) {
-      await tx.query(
-        `INSERT INTO digest_counts (day, unit_id, key, n) VALUES (($1::timestamptz + make_interval(mins => $2))::date, $3, $4, 1)
-         ON CONFLICT (day, unit_id, key) DO UPDATE SET n = digest_counts.n + 1`,
-        [event.occurredAt, this.options.utcOffsetMinutes, unitId, key],
-      );
+      const day = new Date(Date.parse(event.occurredAt) + this.options.utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+      await addToCounters(tx, 'digest_counts', `${day}\u0000${unitId}\u0000${key}`, { day, unitId, key }, { n: 1 }, writeDigestCounts);
     }
     if (delivered.length > 0) await enqueue(tx, this.topic, delivered);
     return created;
@@ -181,3 +178,13 @@ export class Notifier {
     return id;
   }
 }
+
+/** The digest's counts, one multi-row statement (libs/messaging counters.ts: written at the end of the batch). */
+const writeDigestCounts: CounterWriter<{ day: string; unitId: string; key: string }> = async (tx, rows) => {
+  await tx.query(
+    `INSERT INTO digest_counts (day, unit_id, key, n)
+     SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::int[])
+     ON CONFLICT (day, unit_id, key) DO UPDATE SET n = digest_counts.n + EXCLUDED.n`,
+    [rows.map((r) => r.key.day), rows.map((r) => r.key.unitId), rows.map((r) => r.key.key), rows.map((r) => r.add.n)],
+  );
+};
