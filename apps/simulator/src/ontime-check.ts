@@ -15,6 +15,7 @@
 import { AnyEnvelope, CaseAssigned, newEvent, ResultSubmitted, SlaClockStarted, SlaLightChanged } from '@duban/contracts';
 import { withAssessmentDatabase } from './scratch-db';
 import { applyOne } from '@duban/messaging';
+import { eventHandlersOf } from '@duban/service-defaults';
 import { assessmentService, kpis, onTimeRateNow, UnitDays } from '@duban/assessment';
 import { parseBostonTime } from '@duban/intake';
 import { parse } from 'csv-parse';
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
 
   await withAssessmentDatabase('bench_ontime', async (db) => {
     const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'UTC', RATING_SWEEP_MS: 60_000, KPI_WEIGHTS: '', REVISIT_DAYS: '30,90' };
-    const handlers = assessmentService.compose({ dataSource: db, topic: 'duban.assessment.events', logger: pino({ level: 'silent' }) } as never, config).consumers[0].handlers;
+    const { handlers, close: closeHandlers } = await eventHandlersOf(assessmentService, { dataSource: db, topic: 'duban.assessment.events', logger: pino({ level: 'silent' }) } as never, config);
     const batch = 2000;
     for (let i = 0; i < stream.length; i += batch) {
       await db.transaction(async (tx) => {
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
       });
       if (i % 50_000 === 0) process.stdout.write(`  ${i.toLocaleString('en')} events\r`);
     }
+    await closeHandlers();
     const replayed = (Date.now() - started) / 1000;
 
     const days = new UnitDays('UTC');

@@ -1,10 +1,11 @@
-import { AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, CaseReceived, CaseResolved, EventOf, RatingSubmitted, ResultSubmitted, SlaClockStarted, SlaLightChanged, topicOf } from '@duban/contracts';
-import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, CaseConfidentialityEvents, CaseFiledLevelEvents, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { LinkRatingsController, RatingsController } from './api/ratings.controller';
 import { UnitsController } from './api/units.controller';
 import { KPI_WEIGHTS, KpisController } from './api/kpis.controller';
-import { KpiProjector, RESULT_STAGES } from './application/kpi-projector';
+import { KpiProjector } from './application/kpi-projector';
+import { AssessmentEvents } from './api/assessment.events';
+import { CaseLedger } from './infrastructure/case-ledger';
 import { Revisits } from './application/revisits';
 import { RevisitsController } from './api/revisits.controller';
 import { ORGANISATION_NAME, ReportsController } from './api/reports.controller';
@@ -43,6 +44,7 @@ export const assessmentService: DomainServiceDefinition = {
     REVISIT_DAYS: Type.String({ pattern: '^(\\s*[1-9][0-9]{0,2}\\s*(,\\s*[1-9][0-9]{0,2}\\s*)*)?$', default: '30,90' }),
   },
   controllers: [UnitsController, RatingsController, LinkRatingsController, KpisController, RevisitsController, ReportsController],
+  events: [CaseFiledLevelEvents, CaseConfidentialityEvents, AssessmentEvents],
   compose(runtime, config) {
     const days = new UnitDays(config.KPI_TIME_ZONE as string);
     const kpi = new KpiProjector(days);
@@ -57,76 +59,14 @@ export const assessmentService: DomainServiceDefinition = {
       providers: [
         { provide: CASE_ACCESS, useValue: new CaseAccessCopy(runtime) },
         { provide: Ratings, useValue: ratings },
+        { provide: KpiProjector, useValue: kpi },
+        { provide: CaseLedger, useValue: new CaseLedger() },
         { provide: UnitDays, useValue: days },
         { provide: Revisits, useValue: revisits },
         { provide: ORGANISATION_NAME, useValue: config.ORGANISATION_NAME as string },
         { provide: KPI_WEIGHTS, useValue: parseWeights(config.KPI_WEIGHTS as string) },
       ],
       workers: [new RatingDefaults(ratings, (error) => runtime.logger.error({ err: error }, 'default ratings sweep failed'))],
-      consumers: [
-        {
-          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('collaboration'), topicOf('escalation')],
-          handlers: withCaseConfidentiality({
-            // A rating through Open311 (intake checked the client; the reporter is checked here).
-            [RatingSubmitted.type]: async (event, tx) => {
-              const submitted = event as EventOf<typeof RatingSubmitted>;
-              await ratings.rateSubmitted(tx, submitted.caseId, submitted.data);
-            },
-            // Who may rate the case: its reporter.
-            [CaseReceived.type]: async (event, tx) => {
-              const received = event as EventOf<typeof CaseReceived>;
-              await tx.query(`INSERT INTO case_reporters (case_id, reporter_subject, reporter_username) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING`, [
-                received.caseId,
-                received.data.reporter.subject,
-                received.data.reporter.username ?? null,
-              ]);
-            },
-            // The case counts into the responsible unit's open cases; a reassignment moves it.
-            [CaseAssigned.type]: async (event, tx) => {
-              const assigned = event as EventOf<typeof CaseAssigned>;
-              await tx.query(
-                `INSERT INTO open_cases (case_id, unit_id, assigned_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (case_id) DO UPDATE SET unit_id = EXCLUDED.unit_id, assigned_at = EXCLUDED.assigned_at
-                 WHERE open_cases.assigned_at <= EXCLUDED.assigned_at`,
-                [assigned.caseId, assigned.data.unitId, assigned.occurredAt],
-              );
-              await kpi.assigned(tx, assigned.caseId, assigned.data.unitId, assigned.occurredAt, assigned.data.category, assigned.data.assignee);
-            },
-            // The limits the first response and the first result are judged against.
-            [SlaClockStarted.type]: async (event, tx) => {
-              await kpi.clockStarted(tx, event as EventOf<typeof SlaClockStarted>);
-            },
-            // A result limit that ran out with no result is a late completion at that moment.
-            [SlaLightChanged.type]: async (event, tx) => {
-              const light = event as EventOf<typeof SlaLightChanged>;
-              if (light.data.light !== 'red' || !RESULT_STAGES.includes(light.data.stage) || !light.unitId) return;
-              await kpi.resultOverdue(tx, light.caseId, light.unitId, new Date(light.occurredAt));
-            },
-            [CaseAccepted.type]: async (event, tx) => {
-              const accepted = event as EventOf<typeof CaseAccepted>;
-              await kpi.outcome(tx, accepted.caseId, 'first', accepted.data.unitId, new Date(accepted.occurredAt), accepted.data.by);
-            },
-            [ResultSubmitted.type]: async (event, tx) => {
-              const submitted = event as EventOf<typeof ResultSubmitted>;
-              await kpi.outcome(tx, submitted.caseId, 'result', submitted.data.unitId, new Date(submitted.occurredAt), submitted.data.by);
-            },
-            [AssistRequested.type]: async (event, tx) => {
-              const requested = event as EventOf<typeof AssistRequested>;
-              await kpi.assistRequested(tx, requested.data.assistId, requested.data.unitId, requested.occurredAt);
-            },
-            [AssistReplied.type]: async (event, tx) => {
-              const replied = event as EventOf<typeof AssistReplied>;
-              await kpi.assistReplied(tx, replied.data.assistId, replied.occurredAt, replied.data.by);
-            },
-            // Resolved: no longer open; the resolution waits for the reporter's rating.
-            [CaseResolved.type]: async (event, tx) => {
-              const resolved = event as EventOf<typeof CaseResolved>;
-              await tx.query(`DELETE FROM open_cases WHERE case_id = $1`, [resolved.caseId]);
-              await ratings.resolved(tx, resolved.caseId, resolved.data.unitId, new Date(resolved.occurredAt), resolved.data.by);
-            },
-          }),
-        },
-      ],
     };
   },
 };

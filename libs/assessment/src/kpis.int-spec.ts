@@ -1,6 +1,7 @@
 import { AnyEnvelope, AssistReplied, AssistRequested, CaseAccepted, CaseAssigned, newEvent, ResultSubmitted, SlaClockStarted, SlaLightChanged } from '@duban/contracts';
 import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
+import { eventHandlersOf } from '@duban/service-defaults';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,7 @@ describe('unit KPIs kept from events on real PostgreSQL', () => {
   let db: DataSource;
   let drop: () => Promise<void>;
   let handlers: Record<string, EventHandler | BatchEventHandler>;
+  let closeHandlers: (() => Promise<void>) | undefined;
   const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
   const t0 = new Date('2026-11-10T01:00:00Z').getTime();
   const at = (hours: number) => new Date(t0 + hours * HOUR);
@@ -40,10 +42,11 @@ describe('unit KPIs kept from events on real PostgreSQL', () => {
     await db.initialize();
     await migrate(db);
     const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000, KPI_WEIGHTS: '', REVISIT_DAYS: '30,90' };
-    handlers = assessmentService.compose({ dataSource: db, topic: 'duban.assessment.events', logger: pino({ level: 'silent' }) } as never, config).consumers[0].handlers;
+    ({ handlers, close: closeHandlers } = await eventHandlersOf(assessmentService, { dataSource: db, topic: 'duban.assessment.events', logger: pino({ level: 'silent' }) } as never, config));
   });
 
   afterAll(async () => {
+    await closeHandlers?.();
     await db?.destroy();
     await drop?.();
   });

@@ -1,6 +1,7 @@
 import { AnyEnvelope, CaseAssigned, CaseReceived, CaseResolved, newEvent } from '@duban/contracts';
 import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
+import { eventHandlersOf } from '@duban/service-defaults';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +25,7 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
   let db: DataSource;
   let drop: () => Promise<void>;
   let handlers: Record<string, EventHandler | BatchEventHandler>;
+  let closeHandlers: (() => Promise<void>) | undefined;
   let now = new Date('2026-11-02T02:00:00Z');
   let ratings: Ratings;
   let revisits: Revisits;
@@ -63,8 +65,7 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
     await migrate(db);
     const runtime = { dataSource: db, topic: TOPIC, logger: pino({ level: 'silent' }) };
     const config = { RATING_WINDOW_HOURS: 72, RATING_DEFAULT_LEVEL: 'satisfied', RATING_LINK_SECRET: 'x'.repeat(32), KPI_TIME_ZONE: 'Asia/Shanghai', RATING_SWEEP_MS: 1000, KPI_WEIGHTS: '', REVISIT_DAYS: '30,90' };
-    const composed = assessmentService.compose(runtime as never, config);
-    handlers = composed.consumers[0].handlers;
+    ({ handlers, close: closeHandlers } = await eventHandlersOf(assessmentService, runtime as never, config));
     // The same service, on the test's clock.
     const days = new UnitDays('Asia/Shanghai');
     revisits = new Revisits(runtime as never, days, { afterDays: [30, 90], now: () => now });
@@ -72,6 +73,7 @@ describe('ratings, rebounds and defaults on real PostgreSQL', () => {
   });
 
   afterAll(async () => {
+    await closeHandlers?.();
     await db?.destroy();
     await drop?.();
   });

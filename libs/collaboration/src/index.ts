@@ -1,12 +1,11 @@
-import { CaseAssigned, CaseRebounded, CaseReclassified, EventOf, newEvent, topicOf, WorkspaceOpened } from '@duban/contracts';
-import { enqueue } from '@duban/messaging';
-import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, CaseConfidentialityEvents, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { AssistsController, CosignsController } from './api/assists.controller';
 import { TaskForcesController } from './api/task-forces.controller';
 import { WorkspacesController } from './api/workspaces.controller';
+import { CollaborationEvents } from './api/collaboration.events';
+import { WorkspaceRepository } from './infrastructure/workspace.repository';
 import { CLOCK, systemClock } from './application/clock';
 import { Handling } from './application/handling';
 import { TaskForces } from './application/task-forces';
@@ -25,6 +24,7 @@ export const collaborationService: DomainServiceDefinition = {
   defaultPort: 8083,
   migrations: [CollaborationSchema1763900000400, Handling1763900000410, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   controllers: [WorkspacesController, AssistsController, CosignsController, TaskForcesController],
+  events: [CaseConfidentialityEvents, CollaborationEvents],
   config: {
     /** Where attachments are kept (the local-disk storage port). */
     ATTACHMENT_DIR: Type.String({ minLength: 1, default: '.duban/attachments' }),
@@ -56,66 +56,7 @@ export const collaborationService: DomainServiceDefinition = {
         { provide: Handling, useValue: handling },
         { provide: TaskForces, useValue: new TaskForces(runtime, handling) },
         { provide: CLOCK, useValue: systemClock },
-      ],
-      consumers: [
-        {
-          topics: [topicOf('dispatch'), topicOf('intake'), topicOf('assessment')],
-          handlers: withCaseConfidentiality({
-            // The tier decides which stages the case has (a solution and a task force for complex cases).
-            [CaseReclassified.type]: async (event, tx) => {
-              const reclassified = event as EventOf<typeof CaseReclassified>;
-              await tx.query(`UPDATE workspaces SET tier = $2 WHERE case_id = $1 AND state <> 'withdrawn'`, [reclassified.caseId, reclassified.data.toTier]);
-            },
-            // 重办: an unsatisfied reporter sends a resolved case back to its unit, which works on it again.
-            [CaseRebounded.type]: async (event, tx) => {
-              const rebounded = event as EventOf<typeof CaseRebounded>;
-              const [reopened]: [{ unit_id: string }[], number] = await tx.query(
-                `UPDATE workspaces SET state = 'in-progress' WHERE case_id = $1 AND state = 'resolved' RETURNING unit_id`,
-                [rebounded.caseId],
-              );
-              if (reopened.length === 0) return;
-              await tx.query(`INSERT INTO workspace_trail (case_id, at, by, unit_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
-                rebounded.caseId,
-                rebounded.occurredAt,
-                'reporter',
-                reopened[0].unit_id,
-                'rebound',
-                JSON.stringify({ ratingId: rebounded.data.ratingId, round: rebounded.data.round, level: rebounded.data.level, reason: rebounded.data.reason }),
-              ]);
-            },
-            // The assigned unit gets a handling workspace and is expected to sign for the case (签收).
-            [CaseAssigned.type]: async (event, tx) => {
-              const assigned = event as EventOf<typeof CaseAssigned>;
-              const live = await tx.query(`SELECT id, unit_id FROM workspaces WHERE case_id = $1 AND state <> 'withdrawn' FOR UPDATE`, [assigned.caseId]);
-              // A reassignment withdraws the previous unit's workspace; notes, requests and the trail stay with the case.
-              if (live.length > 0) await tx.query(`UPDATE workspaces SET state = 'withdrawn' WHERE id = $1`, [live[0].id]);
-              const workspaceId = randomUUID();
-              await tx.query('INSERT INTO workspaces (id, case_id, unit_id, handler, tier, opened_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-                workspaceId,
-                assigned.caseId,
-                assigned.data.unitId,
-                assigned.data.assignee,
-                assigned.data.tier,
-                assigned.occurredAt,
-              ]);
-              await tx.query(`INSERT INTO workspace_trail (case_id, at, by, unit_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
-                assigned.caseId,
-                assigned.occurredAt,
-                assigned.data.by ?? 'dispatch',
-                assigned.data.unitId,
-                live.length > 0 ? 'workspace-moved' : 'workspace-opened',
-                JSON.stringify({ workspaceId, from: live[0]?.unit_id ?? null, handler: assigned.data.assignee }),
-              ]);
-              await enqueue(tx, runtime.topic, [
-                newEvent(WorkspaceOpened, {
-                  caseId: assigned.caseId,
-                  unitId: assigned.data.unitId,
-                  data: { workspaceId, unitId: assigned.data.unitId, handler: assigned.data.assignee },
-                }),
-              ]);
-            },
-          }, { received: false }),
-        },
+        { provide: WorkspaceRepository, useValue: new WorkspaceRepository() },
       ],
     };
   },

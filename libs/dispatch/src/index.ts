@@ -1,7 +1,7 @@
-import { CaseReceived, CaseReclassified, EventOf, topicOf } from '@duban/contracts';
-import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseAccessCopy, CaseConfidentialityEvents, CaseFiledLevelEvents, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { DispatchController } from './api/dispatch.controller';
+import { DispatchEvents } from './api/dispatch.events';
 import { UNIT_SYNC, UnitsController } from './api/units.controller';
 import { UnitDirectorySync } from './application/unit-directory-sync';
 import { KeycloakGroups } from './infrastructure/keycloak-groups';
@@ -29,6 +29,7 @@ export const dispatchService: DomainServiceDefinition = {
   migrations: [DispatchSchema1763900000200, DemoOrganisation1763900000210, JurisdictionsAndReturns1763900000220, PostClearance1763900000230, UnitDirectorySync1763900000240, CaseConfidentiality1763900000992, CaseUnitPath1763900000993],
   seeds: [organisationSeed],
   controllers: [DispatchController, RoutingController, UnitsController],
+  events: [CaseFiledLevelEvents, CaseConfidentialityEvents, DispatchEvents],
   config: {
     /** Keycloak's base URL for keeping the unit tree in step with its groups (unset: no synchronisation, e.g. standalone). */
     KEYCLOAK_ADMIN_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -61,15 +62,6 @@ export const dispatchService: DomainServiceDefinition = {
         { provide: UNIT_SYNC, useValue: sync },
       ],
       workers: sync ? [sync] : [],
-      consumers: [
-        {
-          topics: [topicOf('intake')],
-          handlers: withCaseConfidentiality({
-            [CaseReceived.type]: (event, tx) => dispatcher.onReceived(tx, event as EventOf<typeof CaseReceived>),
-            [CaseReclassified.type]: (event, tx) => dispatcher.onReclassified(tx, event as EventOf<typeof CaseReclassified>),
-          }),
-        },
-      ],
     };
   },
 };

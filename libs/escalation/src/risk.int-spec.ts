@@ -1,6 +1,7 @@
 import { AnyEnvelope, CaseAssigned, CaseReceived, newEvent, ResultRejected, ResultSubmitted } from '@duban/contracts';
 import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
+import { eventHandlersOf } from '@duban/service-defaults';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,7 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
   let db: DataSource;
   let drop: () => Promise<void>;
   let handlers: Record<string, EventHandler | BatchEventHandler>;
+  let closeHandlers: (() => Promise<void>) | undefined;
   let now = new Date('2026-11-30T02:00:00Z');
   const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
   const board = () => new RiskBoard(db, shipped as RiskModel, { utcOffsetMinutes: 480, ledgerTtlMs: 0, historyDays: 180, now: () => now });
@@ -68,11 +70,11 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
     await db.initialize();
     await migrate(db);
     const runtime = { dataSource: db, topic: 'duban.escalation.events', logger, metrics: { timerLateness: { observe: () => undefined } } };
-    handlers = escalationService.compose(runtime as never, { ESCALATION_YELLOW_AT: 0.5, ESCALATION_ORANGE_AT: 0.8, RISK_UTC_OFFSET_MINUTES: 480, RISK_LEDGER_TTL_MS: 0, RISK_HISTORY_DAYS: 180, RISK_SCORE_INTERVAL_MS: 60_000, RISK_RESCORE_DELAY_MS: 1000 })
-      .consumers[0].handlers;
+    ({ handlers, close: closeHandlers } = await eventHandlersOf(escalationService, runtime as never, { ESCALATION_YELLOW_AT: 0.5, ESCALATION_ORANGE_AT: 0.8, RISK_UTC_OFFSET_MINUTES: 480, RISK_LEDGER_TTL_MS: 0, RISK_HISTORY_DAYS: 180, RISK_SCORE_INTERVAL_MS: 60_000, RISK_RESCORE_DELAY_MS: 1000 }));
   });
 
   afterAll(async () => {
+    await closeHandlers?.();
     await db?.destroy();
     await drop?.();
   });

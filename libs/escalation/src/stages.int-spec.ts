@@ -2,6 +2,7 @@ import { defaultCalendar } from '@duban/calendar';
 import { AnyEnvelope, AssistRequested, CaseAccepted, CaseAssigned, CasePaused, CaseResumed, newEvent, ResultRejected } from '@duban/contracts';
 import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
+import { eventHandlersOf } from '@duban/service-defaults';
 import { freshDatabase } from '@duban/testing';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -38,6 +39,7 @@ describe('stage clocks on real PostgreSQL, on a clock the test controls', () => 
   let db: DataSource;
   let drop: () => Promise<void>;
   let handlers: Record<string, EventHandler | BatchEventHandler>;
+  let closeHandlers: (() => Promise<void>) | undefined;
   const apply = (event: AnyEnvelope) => db.transaction((tx) => applyOne(handlers[event.type], event, tx));
   const clocksOf = (caseId: string): Promise<ClockRow[]> => db.query(`SELECT * FROM sla_clocks WHERE case_id = $1 ORDER BY started_at, stage`, [caseId]);
   const assign = (caseId: string, unitId: string, tier: 'general' | 'complex', at: Date) =>
@@ -52,11 +54,11 @@ describe('stage clocks on real PostgreSQL, on a clock the test controls', () => 
     // A 24/7 hotline unit works on its own calendar: around the clock, every day, no holidays.
     await db.query(`INSERT INTO unit_calendars (unit_id, periods, weekend_days, holidays, changed_by, changed_at) VALUES ('hotline', '[{"start":0,"end":1440}]', '{}', false, 'admin1', now())`);
     const runtime = { dataSource: db, topic: TOPIC, logger, metrics: { timerLateness: { observe: () => undefined } } };
-    const composed = escalationService.compose(runtime as never, { ESCALATION_YELLOW_AT: 0.5, ESCALATION_ORANGE_AT: 0.8 });
-    handlers = composed.consumers[0].handlers;
+    ({ handlers, close: closeHandlers } = await eventHandlersOf(escalationService, runtime as never, { ESCALATION_YELLOW_AT: 0.5, ESCALATION_ORANGE_AT: 0.8 }));
   });
 
   afterAll(async () => {
+    await closeHandlers?.();
     await db?.destroy();
     await drop?.();
   });

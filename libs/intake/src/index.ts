@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { CaseAccepted, CaseProgressed, CasePaused, CaseResumed, ResultSubmitted, ResultRejected, CaseResolved, CaseRated, CaseRebounded, CaseRevisited, CaseClosed, AssistRequested, AssistExtensionRequested, AssistExtensionDecided, AssistReplied, AssistDeclined, AssistReminded, AssistCancelled, CosignRequested, CosignDecided, CaseCosigned, TaskForceFormed, CardIssued, CaseAssigned, CaseLeadDesignated, CaseReturned, NotificationDelivered, SlaClockStarted, SlaLightChanged, SupervisionEscalated, SupervisionOrdered, SupervisionReplied, topicOf, WorkspaceOpened } from '@duban/contracts';
-import { batchHandler } from '@duban/messaging';
 import { CASE_ACCESS, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { CasesController } from './api/cases.controller';
+import { CaseViewEvents } from './api/case-view.events';
 import { Open311ClientsController } from './api/open311-clients.controller';
 import { OPEN311_CONFIG, Open311Controller } from './api/open311.controller';
 import { Open311DiscoveryController } from './api/open311-discovery.controller';
@@ -35,6 +34,7 @@ export const intakeService: DomainServiceDefinition = {
   migrations: [IntakeSchema1763900000100, CategoryTaxonomy1763900000110, IdempotencyKeys1763900000120, Reclassifications1763900000130, CallerAndSource1763900000140, Open311Clients1763900000150, Duplicates1763900000160, DuplicateIndexes1763900000165, Imports1763900000170, Confidentiality1763900000180, CaseUnitPath1763900000185, Open311TokensAttributes1763900000190],
   seeds: [categorySeed],
   controllers: [CasesController, Open311Controller, Open311DiscoveryController, Open311ClientsController, ImportsController],
+  events: [CaseViewEvents],
   config: {
     /** The jurisdiction_id this Open311 endpoint answers for (GeoReport v2). */
     OPEN311_JURISDICTION_ID: Type.String({ minLength: 1, maxLength: 100, default: 'minghu' }),
@@ -73,8 +73,6 @@ export const intakeService: DomainServiceDefinition = {
       windowHours: config.DUPLICATE_WINDOW_HOURS as number,
       textSimilarity: config.DUPLICATE_TEXT_SIMILARITY as number,
     });
-    // One multi-row handler for every event the case view follows: a delivery is applied at once.
-    const project = batchHandler((events, tx) => cases.project(tx, events));
     const bostonIndex = categoryIndex(categories);
     const imports = new ImportRunner(runtime, intake, async () => bostonIndex);
     return {
@@ -93,47 +91,6 @@ export const intakeService: DomainServiceDefinition = {
             keyService: config.OPEN311_KEY_SERVICE as string,
             endpointType: config.OPEN311_ENDPOINT_TYPE as 'production' | 'test',
             publicUrl: config.OPEN311_PUBLIC_URL as string | undefined,
-          },
-        },
-      ],
-      // The case view follows every service's lifecycle events (ARCHITECTURE.md: one read, no fan-out).
-      consumers: [
-        {
-          topics: [topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('notification'), topicOf('assessment')],
-          handlers: {
-            [CaseAssigned.type]: project,
-            [CaseReturned.type]: project,
-            [CaseLeadDesignated.type]: project,
-            [SlaClockStarted.type]: project,
-            [SlaLightChanged.type]: project,
-            [SupervisionOrdered.type]: project,
-            [SupervisionReplied.type]: project,
-            [SupervisionEscalated.type]: project,
-            [CardIssued.type]: project,
-            [WorkspaceOpened.type]: project,
-            [CaseAccepted.type]: project,
-            [CaseProgressed.type]: project,
-            [CasePaused.type]: project,
-            [CaseResumed.type]: project,
-            [ResultSubmitted.type]: project,
-            [ResultRejected.type]: project,
-            [CaseResolved.type]: project,
-            [CaseRated.type]: project,
-            [CaseRebounded.type]: project,
-            [CaseRevisited.type]: project,
-            [CaseClosed.type]: project,
-            [AssistRequested.type]: project,
-            [AssistExtensionRequested.type]: project,
-            [AssistExtensionDecided.type]: project,
-            [AssistReplied.type]: project,
-            [AssistDeclined.type]: project,
-            [AssistReminded.type]: project,
-            [AssistCancelled.type]: project,
-            [CosignRequested.type]: project,
-            [CosignDecided.type]: project,
-            [CaseCosigned.type]: project,
-            [TaskForceFormed.type]: project,
-            [NotificationDelivered.type]: project,
           },
         },
       ],

@@ -6,3 +6,4 @@ export * from './consumer';
 export * from './kafka-transport';
 export * from './migration';
 export * from './postgres-bus';
+export * from './nest-transport';

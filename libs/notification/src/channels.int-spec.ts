@@ -1,6 +1,7 @@
 import { AnyEnvelope, CaseAssigned, newEvent, SlaLightChanged } from '@duban/contracts';
 import { applyOne, BatchEventHandler, EventHandler, MessagingTables1763900000000 } from '@duban/messaging';
 import { createDataSource, migrate } from '@duban/persistence';
+import { eventHandlersOf } from '@duban/service-defaults';
 import { freshDatabase } from '@duban/testing';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
@@ -33,6 +34,7 @@ describe('notification channels, retries and dead letters, on real PostgreSQL wi
   let db: DataSource;
   let drop: () => Promise<void>;
   let handlers: Record<string, EventHandler | BatchEventHandler>;
+  let closeHandlers: (() => Promise<void>) | undefined;
   let server: Server;
   let base: string;
   let now = Date.now();
@@ -104,10 +106,11 @@ describe('notification channels, retries and dead letters, on real PostgreSQL wi
     await db.initialize();
     await migrate(db);
     const config = { NOTIFY_DEFAULT_LOCALE: 'zh-CN', NOTIFY_UTC_OFFSET_MINUTES: 480, NOTIFY_TIMEOUT_MS: 500, NOTIFY_MAX_ATTEMPTS: 3, NOTIFY_BACKOFF_MS: 1000, NOTIFY_MAX_BACKOFF_MS: 60_000, NOTIFY_POLL_MS: 1000, NOTIFY_SMS_GATEWAY_URL: '', NOTIFY_SMS_GATEWAY_TOKEN: '', NOTIFY_SMTP_URL: '', NOTIFY_MAIL_FROM: 'Duban <noreply@duban.test>', NOTIFY_DIGEST_AT: '08:00' };
-    handlers = notificationService.compose({ dataSource: db, topic: 'duban.notification.events', logger: pino({ level: 'silent' }) } as never, config).consumers[0].handlers;
+    ({ handlers, close: closeHandlers } = await eventHandlersOf(notificationService, { dataSource: db, topic: 'duban.notification.events', logger: pino({ level: 'silent' }) } as never, config));
   });
 
   afterAll(async () => {
+    await closeHandlers?.();
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
     await db?.destroy();

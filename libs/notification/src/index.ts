@@ -1,7 +1,7 @@
-import { AnyEnvelope, topicOf } from '@duban/contracts';
-import { CaseConfidentiality1763900000992, CaseUnitPath1763900000993, DomainServiceDefinition, runDomainService, withCaseConfidentiality } from '@duban/service-defaults';
+import { CaseConfidentiality1763900000992, CaseUnitPath1763900000993, CaseConfidentialityEvents, DomainServiceDefinition, runDomainService } from '@duban/service-defaults';
 import { Type } from '@sinclair/typebox';
 import { NotificationsController } from './api/notifications.controller';
+import { NotificationEvents } from './api/notification.events';
 import { SubscriptionsController } from './api/subscriptions.controller';
 import { Notifier } from './application/notifier';
 import { Sender } from './application/sender';
@@ -9,7 +9,7 @@ import { Digests } from './application/digests';
 import { Digests1763900000620 } from './infrastructure/1763900000620-digests';
 import { OffDuty1763900000630 } from './infrastructure/1763900000630-off-duty';
 import { SubscriberClearance1763900000640 } from './infrastructure/1763900000640-subscriber-clearance';
-import { Locale, NOTIFIABLE } from './domain/templates';
+import { Locale } from './domain/templates';
 import { NotificationSchema1763900000600 } from './infrastructure/1763900000600-notification-schema';
 import { Channels1763900000610 } from './infrastructure/1763900000610-channels';
 import { smtpMailer } from './infrastructure/mailer';
@@ -44,6 +44,7 @@ export const notificationService: DomainServiceDefinition = {
     NOTIFY_DIGEST_AT: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '08:00' }),
   },
   controllers: [NotificationsController, SubscriptionsController],
+  events: [CaseConfidentialityEvents, NotificationEvents],
   compose(runtime, config) {
     const notifier = new Notifier(runtime.topic, { defaultLocale: config.NOTIFY_DEFAULT_LOCALE as Locale, utcOffsetMinutes: config.NOTIFY_UTC_OFFSET_MINUTES as number });
     const sender = new Sender(runtime.dataSource, {
@@ -65,19 +66,13 @@ export const notificationService: DomainServiceDefinition = {
       onError: (error) => runtime.logger.error({ err: error }, 'daily digest failed'),
     });
     const live = new LiveHub(runtime.dataSource, (error) => runtime.logger.warn({ err: error }, 'live notification stream'));
-    const handle = async (event: AnyEnvelope, tx: Parameters<typeof notifier.onEvent>[0]) => {
-      if ((await notifier.onEvent(tx, event)) > 0) sender.wake();
-    };
     return {
-      providers: [{ provide: LiveHub, useValue: live }],
-      workers: [sender, live, digests],
-      consumers: [
-        {
-          // Intake's topic for the cases' confidentiality only (messages about restricted cases carry no details outside).
-          topics: [topicOf('intake'), topicOf('dispatch'), topicOf('escalation'), topicOf('collaboration'), topicOf('assessment')],
-          handlers: withCaseConfidentiality(Object.fromEntries(NOTIFIABLE.map((type) => [type, handle])), { received: false }),
-        },
+      providers: [
+        { provide: LiveHub, useValue: live },
+        { provide: Notifier, useValue: notifier },
+        { provide: Sender, useValue: sender },
       ],
+      workers: [sender, live, digests],
     };
   },
 };

@@ -1,5 +1,6 @@
 import { LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, ServiceMetrics, stopTelemetry } from '@duban/telemetry';
 import { ProblemFilter } from './http';
@@ -39,6 +40,8 @@ export interface HttpServiceOptions {
   onShutdown: () => Promise<void>;
   /** False when a composing process (standalone mode) owns SIGTERM/SIGINT and calls `stop` itself. */
   handleSignals?: boolean;
+  /** The service's event transport (Nest custom transport strategy): its handlers are connected and it starts consuming before the HTTP port opens. */
+  events?: CustomTransportStrategy;
 }
 
 export interface RunningService {
@@ -106,6 +109,10 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     done();
   });
   options.configure?.(app);
+  if (options.events) {
+    app.connectMicroservice({ strategy: options.events });
+    await app.startAllMicroservices();
+  }
   await app.listen(options.port, options.host);
   options.logger.info({ url: `http://${options.host}:${options.port}` }, `${options.name} listening`);
 

@@ -2,14 +2,13 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, Set
 import { Reflector } from '@nestjs/core';
 import { clears, CONFIDENTIALITY, Confidentiality, hasRole, isConfidentiality, Principal, ROLES } from '@duban/auth';
 import { CaseAssigned, CaseConfidentialityChanged, CaseReceived, EventOf } from '@duban/contracts';
-import type { EventHandler } from '@duban/messaging';
+import { EventContext, EventsController } from '@duban/messaging';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { Problems } from './problem';
 import { ServiceRuntime } from './runtime';
-
-type Tx = Parameters<EventHandler>[1];
 
 /**
  * Every service that holds cases keeps its own copy of each case's confidentiality (公开 / 内部 /
@@ -52,55 +51,47 @@ export class CaseUnitPath1763900000993 implements MigrationInterface {
   }
 }
 
-/** Records the level a case was filed with (never over a later change). */
-async function recordFiledLevel(tx: Tx, caseId: string, level: Confidentiality | undefined): Promise<void> {
-  await tx.query(`INSERT INTO case_confidentiality (case_id, level) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [caseId, level ?? 'public']);
+/**
+ * The service's copy of each case's confidentiality and unit path, kept from `case.assigned` and
+ * `case.confidentiality-changed` in the transaction that applies them. List it first among the
+ * service's event controllers: where the service handles the same events, its own handler runs
+ * after this one and finds the copy written.
+ */
+@EventsController()
+export class CaseConfidentialityEvents {
+  @EventPattern(CaseAssigned.type)
+  async assigned(@Payload() assigned: EventOf<typeof CaseAssigned>, @Ctx() { tx }: EventContext): Promise<void> {
+    // The level only when none is known yet; the unit's path from the latest assignment.
+    await tx.query(
+      `INSERT INTO case_confidentiality (case_id, level, unit_path, assigned_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (case_id) DO UPDATE SET unit_path = EXCLUDED.unit_path, assigned_at = EXCLUDED.assigned_at
+       WHERE case_confidentiality.assigned_at IS NULL OR case_confidentiality.assigned_at <= EXCLUDED.assigned_at`,
+      [assigned.caseId, assigned.data.confidentiality ?? 'public', assigned.data.unitPath ?? [assigned.data.unitId], assigned.occurredAt],
+    );
+  }
+
+  @EventPattern(CaseConfidentialityChanged.type)
+  async changed(@Payload() changed: EventOf<typeof CaseConfidentialityChanged>, @Ctx() { tx }: EventContext): Promise<void> {
+    await tx.query(
+      `INSERT INTO case_confidentiality (case_id, level, changed_at) VALUES ($1, $2, $3)
+       ON CONFLICT (case_id) DO UPDATE SET level = EXCLUDED.level, changed_at = EXCLUDED.changed_at
+       WHERE case_confidentiality.changed_at IS NULL OR case_confidentiality.changed_at <= EXCLUDED.changed_at`,
+      [changed.caseId, changed.data.to, changed.occurredAt],
+    );
+  }
 }
 
 /**
- * The consumer's handlers with the confidentiality copy kept up to date: the events that carry a
- * level record it first, in the same transaction, then run the service's own handler if it has one.
- * Subscribe the consumer to intake's and dispatch's topics.
+ * The level a case was filed with, from `case.received` (never over a later change) — for the
+ * services that hold a case before its assignment; listed before their own handlers, like
+ * CaseConfidentialityEvents.
  */
-export function withCaseConfidentiality(handlers: Record<string, EventHandler>, options: { received?: boolean } = {}): Record<string, EventHandler> {
-  const then = (type: string): EventHandler => handlers[type] ?? (async () => undefined);
-  // A service that holds no case before it is assigned (notification) takes the level from case.assigned
-  // and leaves case.received unhandled: the consumer skips it without a transaction.
-  const received: Record<string, EventHandler> =
-    options.received === false
-      ? {}
-      : {
-          [CaseReceived.type]: async (event, tx) => {
-            const filed = event as EventOf<typeof CaseReceived>;
-            await recordFiledLevel(tx, filed.caseId, filed.data.confidentiality);
-            await then(CaseReceived.type)(event, tx);
-          },
-        };
-  return {
-    ...handlers,
-    ...received,
-    [CaseAssigned.type]: async (event, tx) => {
-      const assigned = event as EventOf<typeof CaseAssigned>;
-      // The level only when none is known yet; the unit's path from the latest assignment.
-      await tx.query(
-        `INSERT INTO case_confidentiality (case_id, level, unit_path, assigned_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (case_id) DO UPDATE SET unit_path = EXCLUDED.unit_path, assigned_at = EXCLUDED.assigned_at
-         WHERE case_confidentiality.assigned_at IS NULL OR case_confidentiality.assigned_at <= EXCLUDED.assigned_at`,
-        [assigned.caseId, assigned.data.confidentiality ?? 'public', assigned.data.unitPath ?? [assigned.data.unitId], assigned.occurredAt],
-      );
-      await then(CaseAssigned.type)(event, tx);
-    },
-    [CaseConfidentialityChanged.type]: async (event, tx) => {
-      const changed = event as EventOf<typeof CaseConfidentialityChanged>;
-      await tx.query(
-        `INSERT INTO case_confidentiality (case_id, level, changed_at) VALUES ($1, $2, $3)
-         ON CONFLICT (case_id) DO UPDATE SET level = EXCLUDED.level, changed_at = EXCLUDED.changed_at
-         WHERE case_confidentiality.changed_at IS NULL OR case_confidentiality.changed_at <= EXCLUDED.changed_at`,
-        [changed.caseId, changed.data.to, changed.occurredAt],
-      );
-      await then(CaseConfidentialityChanged.type)(event, tx);
-    },
-  };
+@EventsController()
+export class CaseFiledLevelEvents {
+  @EventPattern(CaseReceived.type)
+  async received(@Payload() filed: EventOf<typeof CaseReceived>, @Ctx() { tx }: EventContext): Promise<void> {
+    await tx.query(`INSERT INTO case_confidentiality (case_id, level) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [filed.caseId, filed.data.confidentiality ?? 'public']);
+  }
 }
 
 /** What decides who reaches a case beyond its unit: its level and the responsible unit's path (root first; empty before assignment). */
@@ -116,7 +107,7 @@ export interface CaseAccessSource {
 }
 export const CASE_ACCESS = Symbol('CASE_ACCESS');
 
-/** The copy kept by withCaseConfidentiality. */
+/** The copy kept by CaseConfidentialityEvents. */
 export class CaseAccessCopy implements CaseAccessSource {
   constructor(private readonly runtime: ServiceRuntime) {}
 

@@ -7,12 +7,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Static, TProperties, Type } from '@sinclair/typebox';
 import { JwtVerifier } from '@duban/auth';
 import { ServiceName } from '@duban/contracts';
-import type { MessageTransport } from '@duban/messaging';
+import { BatchEventHandler, EventHandler, EventsServer, MessageTransport, OutboxClient } from '@duban/messaging';
+import { NestFactory } from '@nestjs/core';
 import type { SeedData } from '@duban/persistence';
 import { BaseConfig, DatabaseConfig, KafkaConfig, loadConfig, OidcConfig } from './config';
 import { BearerAuthGuard } from './http';
 import { OperationsModule } from './health';
-import { ConsumerRegistration, RuntimeOptions, ServiceRuntime } from './runtime';
+import { RuntimeOptions, ServiceRuntime } from './runtime';
 import { startHttpService } from './bootstrap';
 
 /** The configuration every domain service reads; HTTP_PORT's default differs per service. */
@@ -34,14 +35,24 @@ export interface DomainServiceDefinition {
   defaultPort: number;
   migrations: RuntimeOptions['migrations'];
   controllers: NestType<unknown>[];
+  /**
+   * The service's event controllers (EventsController classes with `@EventPattern` methods), in the
+   * order their handlers of one event type run. The consumer subscribes to the topics of those types.
+   */
+  events?: NestType<unknown>[];
   /** Versioned reference data loaded after the migrations (never over an administrator's changes). */
   seeds?: SeedData[];
   /** The service's own settings (environment variables), validated with the common ones at start. */
   config?: TProperties;
-  /** Builds the service's own providers, consumers and background workers once the runtime exists. */
-  compose(runtime: ServiceRuntime, config: Record<string, unknown>): { providers: Provider[]; consumers: ConsumerRegistration[]; workers?: Worker[] };
+  /** Builds the service's own providers and background workers once the runtime exists. */
+  compose(runtime: ServiceRuntime, config: Record<string, unknown>): Composition;
   /** Extra body parsers or routes on the service's Fastify instance (e.g. CSV uploads). */
   configureHttp?: (app: NestFastifyApplication, config: Record<string, unknown>) => void;
+}
+
+export interface Composition {
+  providers: Provider[];
+  workers?: Worker[];
 }
 
 /** A background loop of a service (e.g. bulk imports): started after the runtime, stopped before it. */
@@ -86,18 +97,19 @@ export async function runDomainService(
     audience: config.OIDC_AUDIENCE,
     discoveryUrl: config.OIDC_DISCOVERY_URL,
   });
-  const { providers, consumers, workers: own = [] } = definition.compose(runtime, config as Record<string, unknown>);
+  const { providers, workers: own = [] } = definition.compose(runtime, config as Record<string, unknown>);
   const audit = new AuditChainer(runtime.dataSource, (error) => runtime.logger.error({ err: error }, 'audit trail: writing or chaining failed'));
   const workers = [...own, audit];
-  await runtime.start(consumers, definition.seeds);
+  await runtime.start(definition.seeds);
   workers.forEach((w) => w.start());
 
   @Module({
     imports: [OperationsModule.forRoot(() => runtime.readiness(), runtime.metrics.registry)],
-    controllers: [...definition.controllers, AuditController, OpenApiFragmentController],
+    controllers: [...(definition.events ?? []), ...definition.controllers, AuditController, OpenApiFragmentController],
     providers: [
       { provide: OPENAPI_CONTROLLERS, useValue: { service: definition.service, controllers: [...definition.controllers, AuditController] } },
       { provide: ServiceRuntime, useValue: runtime },
+      { provide: OutboxClient, useValue: new OutboxClient(runtime.topic) },
       { provide: JwtVerifier, useValue: verifier },
       { provide: AuditChainer, useValue: audit },
       { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
@@ -125,6 +137,27 @@ export async function runDomainService(
       await runtime.stop();
     },
     handleSignals: composition.handleSignals,
+    events: runtime.events,
   });
   return { ...running, runtime, config };
+}
+
+/**
+ * The handlers of a service's event controllers as its consumer runs them — Nest builds the
+ * controllers (their providers from `compose`) and registers their `@EventPattern` methods with
+ * the project's transport strategy — for tools and integration tests that apply events to a
+ * database directly (`applyOne(handlers[event.type], event, tx)`). Close it when done.
+ */
+export async function eventHandlersOf(
+  definition: DomainServiceDefinition,
+  runtime: ServiceRuntime,
+  config: Record<string, unknown>,
+): Promise<{ handlers: Record<string, EventHandler | BatchEventHandler>; close(): Promise<void> }> {
+  const { providers } = definition.compose(runtime, config);
+  @Module({ controllers: definition.events ?? [], providers: [{ provide: ServiceRuntime, useValue: runtime }, { provide: OutboxClient, useValue: new OutboxClient(runtime.topic) }, ...providers] })
+  class EventHandlersModule {}
+  const server = new EventsServer();
+  const app = await NestFactory.createMicroservice(EventHandlersModule, { strategy: server, logger: false });
+  await app.init();
+  return { handlers: server.eventHandlers(), close: () => app.close() };
 }

@@ -1,8 +1,7 @@
 import { AuditChainInBackground1763900000991, AuditTrail1763900000990 } from './audit-migration';
 import { ServiceName, topicOf } from '@duban/contracts';
 import {
-  BatchEventHandler,
-  EventHandler,
+  EventsServer,
   IdempotentConsumer,
   KafkaTransport,
   KafkaTransportOptions,
@@ -31,14 +30,11 @@ export interface RuntimeOptions {
   transport?: MessageTransport;
 }
 
-export interface ConsumerRegistration {
-  topics: string[];
-  handlers: Record<string, EventHandler | BatchEventHandler>;
-}
-
 /**
  * Everything a domain service runs on, started and stopped in the right order:
- * database (migrated), message transport, outbox relay, idempotent consumers.
+ * database (migrated), message transport, outbox relay, and the Nest transport strategy whose
+ * idempotent consumer runs the service's `@EventPattern` handlers (`events`, connected by
+ * runDomainService).
  */
 export class ServiceRuntime {
   readonly logger: Logger;
@@ -47,7 +43,8 @@ export class ServiceRuntime {
   readonly transport: MessageTransport;
   readonly relay: OutboxRelay;
   readonly topic: string;
-  private readonly consumers: IdempotentConsumer[] = [];
+  /** The service's event transport for Nest (app.connectMicroservice({ strategy: runtime.events })). */
+  readonly events: EventsServer;
   /** A transport handed in (standalone's shared bus) is stopped by whoever created it. */
   private readonly ownsTransport: boolean;
   private metricsTimer?: NodeJS.Timeout;
@@ -75,10 +72,20 @@ export class ServiceRuntime {
         ...options.kafkaConsumer,
       });
     this.relay = new OutboxRelay({ dataSource: this.dataSource, transport: this.transport, logger: this.logger });
+    const group = `duban-${options.service}`;
+    this.events = new EventsServer({
+      groupId: group,
+      dataSource: this.dataSource,
+      transport: this.transport,
+      logger: this.logger,
+      afterCommit: () => this.relay.wake(),
+      observe: (outcome, n) => this.metrics.eventsConsumed.inc({ group, outcome }, n),
+      observeLag: (topic, partition, behind) => this.metrics.consumerLag.set({ group, topic, partition: partition === undefined ? 'all' : String(partition) }, behind),
+    });
   }
 
-  /** Connects (retrying while the database starts), migrates, and starts publishing. */
-  async start(consumers: ConsumerRegistration[] = [], seeds: SeedData[] = []): Promise<void> {
+  /** Connects (retrying while the database starts), migrates, and starts publishing; consuming starts with Nest's microservice (`events`). */
+  async start(seeds: SeedData[] = []): Promise<void> {
     await this.connectDatabase();
     const applied = await migrate(this.dataSource);
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'migrations applied');
@@ -89,22 +96,6 @@ export class ServiceRuntime {
     }
     await this.transport.ensureTopics([this.topic]);
     this.relay.start();
-    for (const registration of consumers) {
-      const consumer = new IdempotentConsumer({
-        groupId: `duban-${this.options.service}`,
-        topics: registration.topics,
-        handlers: registration.handlers,
-        dataSource: this.dataSource,
-        transport: this.transport,
-        logger: this.logger,
-        afterCommit: () => this.relay.wake(),
-        observe: (outcome, n) => this.metrics.eventsConsumed.inc({ group: `duban-${this.options.service}`, outcome }, n),
-        observeLag: (topic, partition, behind) =>
-          this.metrics.consumerLag.set({ group: `duban-${this.options.service}`, topic, partition: partition === undefined ? 'all' : String(partition) }, behind),
-      });
-      await consumer.start();
-      this.consumers.push(consumer);
-    }
     this.metricsTimer = setInterval(() => {
       this.relay
         .pendingCount()
@@ -125,7 +116,7 @@ export class ServiceRuntime {
 
   /** Makes this service's consumers give up retrying, so the transport can stop after in-flight messages. */
   stopConsumers(): void {
-    this.consumers.forEach((c) => c.stop());
+    this.events.close();
   }
 
   /** Stops consuming (in-flight messages finish), publishes what is left in the outbox, closes connections. */

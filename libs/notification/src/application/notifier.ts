@@ -89,7 +89,7 @@ export class Notifier {
   }
 
   /**
-   * The case's level, from the copy kept with withCaseConfidentiality. Unknown (an event that
+   * The case's level, from the copy kept by CaseConfidentialityEvents. Unknown (an event that
    * overtook the case's own on another topic) counts as internal: details wait rather than leak.
    */
   private async levelOf(tx: EntityManager, caseId: string): Promise<Confidentiality> {
