@@ -54,7 +54,7 @@ export default tseslint.config(
   },
   {
     // Tests may also use the test helpers.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.int-helper.ts', '**/*.e2e-spec.ts'],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.int-helper.ts', '**/*.e2e-spec.ts', '**/*.e2e-helper.ts'],
     rules: {
       '@nx/enforce-module-boundaries': boundaries(
         productionConstraints.map((c) =>

@@ -19,19 +19,29 @@ function loadDevIssuer(): typeof import('./dev-issuer') {
     filename: string;
     paths: string[];
     exports: unknown;
+    require(id: string): unknown;
     _compile(code: string, filename: string): void;
   }
   const Module = process.getBuiltinModule('node:module') as unknown as { new (id: string): NativeModule; _nodeModulePaths(dir: string): string[] };
-  const file = join(__dirname, 'dev-issuer.ts');
-  const { outputText } = transpileModule(readFileSync(file, 'utf8'), {
-    fileName: file,
-    compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  const loaded = new Module(file);
-  loaded.filename = file;
-  loaded.paths = Module._nodeModulePaths(dirname(file));
-  loaded._compile(outputText, file);
-  return loaded.exports as typeof import('./dev-issuer');
+  const loaded = new Map<string, unknown>();
+  // Its own modules beside it (./dev-issuer-pages, …) are TypeScript too: each is loaded the same way.
+  const load = (file: string): unknown => {
+    if (loaded.has(file)) return loaded.get(file);
+    const { outputText } = transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    const native = new Module(file);
+    native.filename = file;
+    native.paths = Module._nodeModulePaths(dirname(file));
+    const requireNative = native.require.bind(native);
+    native.require = (id: string) => (id.startsWith('./') ? load(join(dirname(file), `${id}.ts`)) : requireNative(id));
+    loaded.set(file, native.exports);
+    native._compile(outputText, file);
+    loaded.set(file, native.exports);
+    return native.exports;
+  };
+  return load(join(__dirname, 'dev-issuer.ts')) as typeof import('./dev-issuer');
 }
 
 function nativeOptions(options: DevIssuerOptions): DevIssuerOptions {

@@ -3,30 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, createPublicKey, JsonWebKey, KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { exportJWK, generateKeyPair, JWK, jwtVerify } from 'jose';
 // An ES module (oidc-provider 8): Node 20.19+ loads it with require() (ADR 0007).
-import Provider, { Adapter, AdapterPayload, errors, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import Provider, { errors, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import { MemoryAdapter } from './dev-issuer-adapter';
+import type { DemoUser } from './demo-users';
+import { AUTO_SIGN_OUT, htmlPage, INTERACTION_PATH, messagePage, readForm, REALM_PATH, SIGN_IN_TITLE, signInPage } from './dev-issuer-pages';
 
-export interface DemoUser {
-  username: string;
-  roles: string[];
-  unitId: string | null;
-  /** public / internal / secret (the realm's `clearance` attribute); absent for citizens. */
-  clearance?: string;
-}
-
-interface RealmFile {
-  users: { username: string; serviceAccountClientId?: string; realmRoles?: string[]; attributes?: { unit_id?: string[]; clearance?: string[] } }[];
-}
-
-/** The demo users of the Keycloak realm file, so both modes know the same people. */
-export function demoUsersFromRealm(realmFile: string): DemoUser[] {
-  const realm = JSON.parse(readFileSync(realmFile, 'utf8')) as RealmFile;
-  return realm.users.filter((u) => !u.serviceAccountClientId).map((u) => ({
-    username: u.username,
-    roles: (u.realmRoles ?? []).filter((r) => !r.startsWith('default-roles')),
-    unitId: u.attributes?.unit_id?.[0] ?? null,
-    ...(u.attributes?.clearance?.[0] ? { clearance: u.attributes.clearance[0] } : {}),
-  }));
-}
+export { demoUsersFromRealm } from './demo-users';
+export type { DemoUser } from './demo-users';
 
 export interface DevIssuerOptions {
   host: string;
@@ -53,134 +36,14 @@ function subjectOf(username: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const REALM_PATH = '/realms/duban';
-/** The sign-in page: `<INTERACTION_PATH><uid>`, bound to the provider's `_interaction` cookie (whose path it is). */
-const INTERACTION_PATH = `${REALM_PATH}/interaction/`;
 const USERINFO_PATH = `${REALM_PATH}/protocol/openid-connect/userinfo`;
 /** How long a browser sign-in lasts, refresh tokens included: the realm's SSO session (ssoSessionMaxLifespan, 10 hours). */
 const SESSION_SECONDS = 36_000;
 
-/**
- * Where the provider keeps its few stateful artifacts (grants, sessions, interactions, codes, refresh
- * tokens): in memory, expiring — the access tokens themselves are self-contained JWTs, so a restart
- * loses nothing a caller holds but browser sign-ins and refresh tokens (the console signs in again).
- */
-class MemoryAdapter implements Adapter {
-  private static readonly store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
-
-  constructor(private readonly model: string) {}
-
-  private key(id: string): string {
-    return `${this.model}:${id}`;
-  }
-
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const now = Date.now();
-    for (const [k, v] of MemoryAdapter.store) if (v.expiresAt <= now) MemoryAdapter.store.delete(k);
-    MemoryAdapter.store.set(this.key(id), { payload, expiresAt: now + expiresIn * 1000 });
-  }
-
-  async find(id: string): Promise<AdapterPayload | undefined> {
-    const entry = MemoryAdapter.store.get(this.key(id));
-    return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
-  }
-
-  /** A session by its uid: the interactions (the sign-in page) look their session up by it. */
-  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findBy((payload) => payload.uid === uid);
-  }
-
-  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findBy((payload) => payload.userCode === userCode);
-  }
-
-  private findBy(matches: (payload: AdapterPayload) => boolean): AdapterPayload | undefined {
-    const prefix = `${this.model}:`;
-    const now = Date.now();
-    for (const [k, v] of MemoryAdapter.store) if (k.startsWith(prefix) && v.expiresAt > now && matches(v.payload)) return v.payload;
-    return undefined;
-  }
-
-  async consume(id: string): Promise<void> {
-    const entry = MemoryAdapter.store.get(this.key(id));
-    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
-  }
-
-  async destroy(id: string): Promise<void> {
-    MemoryAdapter.store.delete(this.key(id));
-  }
-
-  async revokeByGrantId(grantId: string): Promise<void> {
-    for (const [k, v] of MemoryAdapter.store) if (v.payload.grantId === grantId) MemoryAdapter.store.delete(k);
-  }
-}
 /** The public client of the CLI and the tests, as in the Keycloak realm. */
 const CLI_CLIENT = 'duban-cli';
 /** The public client of the browser console (authorization code + PKCE S256), as in the Keycloak realm. */
 export const CONSOLE_CLIENT = 'duban-console';
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-const STYLE =
-  '*{box-sizing:border-box}body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f3f4f6;color:#111827;' +
-  'font:16px/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif}' +
-  'main{width:100%;max-width:22rem;margin:1rem;padding:2rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.2)}' +
-  'h1{margin:0 0 1.25rem;font-size:1.25rem;font-weight:600}p{margin:0 0 1rem}label{display:block;margin:.75rem 0 .25rem;font-size:.875rem}' +
-  'input{width:100%;padding:.5rem .625rem;font:inherit;border:1px solid #9ca3af;border-radius:.25rem}input:focus{outline:2px solid #2563eb;outline-offset:1px}' +
-  'button{width:100%;margin-top:1.25rem;padding:.625rem;font:inherit;font-weight:600;color:#fff;background:#1d4ed8;border:0;border-radius:.25rem;cursor:pointer}' +
-  'button:hover{background:#1e40af}.error{padding:.5rem .75rem;color:#991b1b;background:#fef2f2;border:1px solid #fecaca;border-radius:.25rem;font-size:.875rem}';
-
-/** A self-contained page (inline CSS only, nothing loaded from elsewhere); every value in `content` is escaped by the caller. */
-function htmlPage(title: string, content: string, script?: string): string {
-  return (
-    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
-    `<body><main>${content}</main>${script ? `<script>${script}</script>` : ''}</body></html>\n`
-  );
-}
-
-const SIGN_IN_TITLE = 'Duban 督办 — sign in / 登录';
-
-/** The sign-in form, with Keycloak's ids (username, password, kc-login, input-error) so a browser test fills both alike. */
-function signInPage(uid: string, username: string, failed: boolean): string {
-  return htmlPage(
-    SIGN_IN_TITLE,
-    `<h1>Duban 督办 — sign in / <span lang="zh-CN">登录</span></h1>` +
-      (failed ? `<p id="input-error" class="error" role="alert">Invalid username or password. / <span lang="zh-CN">用户名或密码错误。</span></p>` : '') +
-      `<form method="post" action="${escapeHtml(INTERACTION_PATH + encodeURIComponent(uid))}">` +
-      `<label for="username">Username / <span lang="zh-CN">用户名</span></label>` +
-      `<input id="username" name="username" type="text" value="${escapeHtml(username)}" autocomplete="username" autocapitalize="none" spellcheck="false" required${failed || !username ? ' autofocus' : ''}>` +
-      `<label for="password">Password / <span lang="zh-CN">密码</span></label>` +
-      `<input id="password" name="password" type="password" autocomplete="current-password" required${!failed && username ? ' autofocus' : ''}>` +
-      `<button id="kc-login" type="submit">Sign in / <span lang="zh-CN">登录</span></button></form>`,
-  );
-}
-
-function messagePage(title: string, heading: string, message: string): string {
-  return htmlPage(title, `<h1>${escapeHtml(heading)}</h1><p>${escapeHtml(message)}</p>`);
-}
-
-/** Presses the sign-out button of the logout page (allowed by its hash in the page's CSP). */
-const AUTO_SIGN_OUT = "document.getElementById('kc-logout').click();";
-
-/** An url-encoded form body (the sign-in form's), at most 16 KiB. */
-function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > 16_384) {
-        reject(new Error('form too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
-}
 
 /**
  * The standalone mode's development OpenID Provider, built on `oidc-provider` (a certified OpenID

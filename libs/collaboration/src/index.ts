@@ -8,6 +8,7 @@ import { CollaborationEvents } from './api/collaboration.events';
 import { WorkspaceRepository } from './infrastructure/workspace.repository';
 import { CLOCK, systemClock } from './application/clock';
 import { Handling } from './application/handling';
+import { Cooperation } from './application/cooperation';
 import { TaskForces } from './application/task-forces';
 import { ATTACHMENT_TYPES } from './domain/attachments';
 import { CollaborationSchema1763900000400 } from './infrastructure/1763900000400-collaboration-schema';
@@ -54,6 +55,7 @@ export const collaborationService: DomainServiceDefinition = {
         { provide: CASE_ACCESS, useValue: new CaseAccessCopy(runtime) },
         { provide: ATTACHMENT_STORE, useValue: store },
         { provide: Handling, useValue: handling },
+        { provide: Cooperation, useValue: new Cooperation(runtime, handling.options) },
         { provide: TaskForces, useValue: new TaskForces(runtime, handling) },
         { provide: CLOCK, useValue: systemClock },
         { provide: WorkspaceRepository, useValue: new WorkspaceRepository() },

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Us
 import { AssistCancelRequest, AssistDeclineRequest, AssistExtensionDecision, AssistExtensionRequest, AssistReplyRequest, CosignDecisionRequest } from '@duban/contracts';
 import { BearerAuthGuard, CurrentPrincipal, NoBodyPipe, Problems, SchemaPipe, CaseScoped } from '@duban/service-defaults';
 import { Principal } from '@duban/auth';
-import { Handling } from '../application/handling';
+import { Cooperation } from '../application/cooperation';
 import { Clock, CLOCK } from '../application/clock';
 
 const assistId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('Cooperation request') });
@@ -14,50 +14,50 @@ const cosignId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('
 @UseGuards(BearerAuthGuard)
 export class AssistsController {
   constructor(
-    @Inject(Handling) private readonly handling: Handling,
+    @Inject(Cooperation) private readonly cooperation: Cooperation,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The requests addressed to the caller's unit, open first. */
   @Get()
   mine(@CurrentPrincipal() principal: Principal) {
-    return this.handling.assistsForMyUnit(principal);
+    return this.cooperation.assistsForMyUnit(principal);
   }
 
   @Post(':id/reply')
   @HttpCode(200)
   reply(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistReplyRequest)) body: AssistReplyRequest, @CurrentPrincipal() principal: Principal) {
-    return this.handling.replyAssist(principal, id, body, this.clock.now());
+    return this.cooperation.replyAssist(principal, id, body, this.clock.now());
   }
 
   @Post(':id/decline')
   @HttpCode(200)
   decline(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistDeclineRequest)) body: AssistDeclineRequest, @CurrentPrincipal() principal: Principal) {
-    return this.handling.declineAssist(principal, id, body.reason, this.clock.now());
+    return this.cooperation.declineAssist(principal, id, body.reason, this.clock.now());
   }
 
   @Post(':id/extension')
   @HttpCode(200)
   askExtension(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistExtensionRequest)) body: AssistExtensionRequest, @CurrentPrincipal() principal: Principal) {
-    return this.handling.askExtension(principal, id, body, this.clock.now());
+    return this.cooperation.askExtension(principal, id, body, this.clock.now());
   }
 
   @Post(':id/extension/decision')
   @HttpCode(200)
   decideExtension(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistExtensionDecision)) body: AssistExtensionDecision, @CurrentPrincipal() principal: Principal) {
-    return this.handling.decideExtension(principal, id, body, this.clock.now());
+    return this.cooperation.decideExtension(principal, id, body, this.clock.now());
   }
 
   @Post(':id/remind')
   @HttpCode(200)
   remind(@Param('id', assistId) id: string, @Body(NoBodyPipe) _body: undefined, @CurrentPrincipal() principal: Principal) {
-    return this.handling.remind(principal, id, this.clock.now());
+    return this.cooperation.remind(principal, id, this.clock.now());
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
   cancel(@Param('id', assistId) id: string, @Body(new SchemaPipe(AssistCancelRequest)) body: AssistCancelRequest, @CurrentPrincipal() principal: Principal) {
-    return this.handling.cancelAssist(principal, id, body.reason, this.clock.now());
+    return this.cooperation.cancelAssist(principal, id, body.reason, this.clock.now());
   }
 }
 
@@ -67,19 +67,19 @@ export class AssistsController {
 @UseGuards(BearerAuthGuard)
 export class CosignsController {
   constructor(
-    @Inject(Handling) private readonly handling: Handling,
+    @Inject(Cooperation) private readonly cooperation: Cooperation,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Rounds in which the caller's unit still has to decide. */
   @Get()
   pending(@CurrentPrincipal() principal: Principal) {
-    return this.handling.cosignsForMyUnit(principal);
+    return this.cooperation.cosignsForMyUnit(principal);
   }
 
   @Post(':id/decision')
   @HttpCode(200)
   decide(@Param('id', cosignId) id: string, @Body(new SchemaPipe(CosignDecisionRequest)) body: CosignDecisionRequest, @CurrentPrincipal() principal: Principal) {
-    return this.handling.decideCosign(principal, id, body, this.clock.now());
+    return this.cooperation.decideCosign(principal, id, body, this.clock.now());
   }
 }

@@ -5,6 +5,7 @@ import { hasRole, Principal } from '@duban/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mediaType } from '../domain/attachments';
 import { Handling } from '../application/handling';
+import { Cooperation } from '../application/cooperation';
 import { TaskForces } from '../application/task-forces';
 import { Clock, CLOCK } from '../application/clock';
 
@@ -18,6 +19,7 @@ export class WorkspacesController {
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(Handling) private readonly handling: Handling,
+    @Inject(Cooperation) private readonly cooperation: Cooperation,
     @Inject(TaskForces) private readonly taskForces: TaskForces,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -120,13 +122,13 @@ export class WorkspacesController {
   @Post(':caseId/assists')
   @HttpCode(201)
   requestAssist(@Param('caseId', caseIdPipe) caseId: string, @Body(new SchemaPipe(AssistRequest)) body: AssistRequest, @CurrentPrincipal() principal: Principal) {
-    return this.handling.requestAssist(principal, caseId, body, this.clock.now());
+    return this.cooperation.requestAssist(principal, caseId, body, this.clock.now());
   }
 
   @Post(':caseId/cosigns')
   @HttpCode(201)
   proposeSolution(@Param('caseId', caseIdPipe) caseId: string, @Body(new SchemaPipe(CosignRequest)) body: CosignRequest, @CurrentPrincipal() principal: Principal) {
-    return this.handling.proposeSolution(principal, caseId, body, this.clock.now());
+    return this.cooperation.proposeSolution(principal, caseId, body, this.clock.now());
   }
 
   @Post(':caseId/task-force')
