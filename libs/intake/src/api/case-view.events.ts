@@ -1,80 +1,17 @@
 import { Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import {
-  CaseAssigned,
-  CaseReturned,
-  CaseLeadDesignated,
-  SlaClockStarted,
-  SlaLightChanged,
-  SupervisionOrdered,
-  SupervisionReplied,
-  SupervisionEscalated,
-  CardIssued,
-  WorkspaceOpened,
-  CaseAccepted,
-  CaseProgressed,
-  CasePaused,
-  CaseResumed,
-  ResultSubmitted,
-  ResultRejected,
-  CaseResolved,
-  CaseRated,
-  CaseRebounded,
-  CaseRevisited,
-  CaseClosed,
-  AssistRequested,
-  AssistExtensionRequested,
-  AssistExtensionDecided,
-  AssistReplied,
-  AssistDeclined,
-  AssistReminded,
-  AssistCancelled,
-  CosignRequested,
-  CosignDecided,
-  CaseCosigned,
-  TaskForceFormed,
-  NotificationDelivered,
-  AnyEnvelope,
-} from '@duban/contracts';
+import { AnyEnvelope, EVENT_CATALOGUE, RectificationClosed, RectificationStarted, TaskChanged } from '@duban/contracts';
 import { EventBatchPattern, EventContext, EventsController } from '@duban/messaging';
 import { CaseRepository } from '../infrastructure/case.repository';
 
-/** The lifecycle events of every service that the case view shows (ARCHITECTURE.md: one read, no fan-out). */
-export const CASE_VIEW_EVENTS = [
-  CaseAssigned.type,
-  CaseReturned.type,
-  CaseLeadDesignated.type,
-  SlaClockStarted.type,
-  SlaLightChanged.type,
-  SupervisionOrdered.type,
-  SupervisionReplied.type,
-  SupervisionEscalated.type,
-  CardIssued.type,
-  WorkspaceOpened.type,
-  CaseAccepted.type,
-  CaseProgressed.type,
-  CasePaused.type,
-  CaseResumed.type,
-  ResultSubmitted.type,
-  ResultRejected.type,
-  CaseResolved.type,
-  CaseRated.type,
-  CaseRebounded.type,
-  CaseRevisited.type,
-  CaseClosed.type,
-  AssistRequested.type,
-  AssistExtensionRequested.type,
-  AssistExtensionDecided.type,
-  AssistReplied.type,
-  AssistDeclined.type,
-  AssistReminded.type,
-  AssistCancelled.type,
-  CosignRequested.type,
-  CosignDecided.type,
-  CaseCosigned.type,
-  TaskForceFormed.type,
-  NotificationDelivered.type,
-] as const;
+/**
+ * The lifecycle events of every other service, which the case view shows (ARCHITECTURE.md: one read,
+ * no fan-out) — all but a unit's rectifications and the task-force tree's changes, which are not a
+ * case's.
+ */
+export const CASE_VIEW_EVENTS: readonly string[] = EVENT_CATALOGUE.filter(
+  (e) => e.producer !== 'intake' && ![RectificationStarted.type, RectificationClosed.type, TaskChanged.type].includes(e.type),
+).map((e) => e.type);
 
 /** Intake keeps the case view — state, unit, clocks, timeline — from the other services' events. */
 @EventsController()
