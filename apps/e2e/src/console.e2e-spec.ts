@@ -176,8 +176,10 @@ describe('the console in a real browser', () => {
     await screenshot(supervisor, 'map-heat-zh-CN');
     await supervisor.getByLabel('热力图').uncheck();
 
-    // From the pin to the case page, where the supervisor issues an order to the unit.
-    await pin.click();
+    // From the pin to the case page, where the supervisor issues an order to the unit — by keyboard
+    // (pins are links; a click could land on a neighbour drawn over it).
+    await pin.focus();
+    await supervisor.keyboard.press('Enter');
     await supervisor.getByTestId('case-page').waitFor();
     // The order's limit a minute and a half to two and a half away (the field has minutes; Shanghai is UTC+8):
     // its yellow light comes at half of it, and the map shows the change.

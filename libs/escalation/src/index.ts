@@ -15,6 +15,7 @@ import { CASE_ACCESS, CaseConfidentiality1763900000992, CaseUnitPath176390000099
 import { ClocksController } from './api/clocks.controller';
 import { EscalationEvents } from './api/escalation.events';
 import { CaseRecords } from './infrastructure/case-records';
+import { SupervisionOrdersRepository } from './infrastructure/supervision-orders.repository';
 import { LightsController } from './api/lights.controller';
 import { CalendarsController } from './api/calendars.controller';
 import { SupervisionController } from './api/supervision.controller';
@@ -91,6 +92,7 @@ export const escalationService: DomainServiceDefinition = {
         { provide: PolicyProvider, useValue: policyProvider },
         { provide: RiskScorer, useValue: scorer },
         { provide: CaseRecords, useValue: new CaseRecords() },
+        { provide: SupervisionOrdersRepository, useValue: new SupervisionOrdersRepository(runtime.dataSource) },
       ],
     };
   },

@@ -74,9 +74,29 @@ export function CityMap({ districts, bounds, pins, heat, selected, onSelect, onO
           ))
         : pins.map((p) => {
             const [x, y] = project(p.lon, p.lat);
+            // Pins are links a keyboard reaches too (Tab, Enter), named by their category and light.
+            const label = `${p.title ?? p.caseId} · ${t(`lights.${p.light}`, { defaultValue: p.light })}`;
             return (
-              <circle key={p.caseId} cx={x} cy={y} r={4.5} className={`pin pin-${p.light}`} data-case={p.caseId} data-light={p.light} onClick={() => onOpen(p.caseId)}>
-                <title>{`${p.title ?? p.caseId} · ${t(`lights.${p.light}`, { defaultValue: p.light })}`}</title>
+              <circle
+                key={p.caseId}
+                cx={x}
+                cy={y}
+                r={4.5}
+                className={`pin pin-${p.light}`}
+                data-case={p.caseId}
+                data-light={p.light}
+                role="link"
+                tabIndex={0}
+                aria-label={label}
+                onClick={() => onOpen(p.caseId)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    onOpen(p.caseId);
+                  }
+                }}
+              >
+                <title>{label}</title>
               </circle>
             );
           })}

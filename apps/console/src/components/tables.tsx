@@ -48,7 +48,8 @@ export function DataTable<T>({ id, title, columns, rows, rowKey, limit, empty }:
       {rows.length === 0 ? (
         <p className="empty">{empty ?? t('board.none')}</p>
       ) : (
-        <div className="table-scroll">
+        // A region that scrolls is reached by keyboard too (focusable, named by its table's title).
+        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={`${id}-title`}>
           <table className="queue compact">
             <thead>
               <tr>{columns.map((c) => <th key={c.key} scope="col">{c.label}</th>)}</tr>

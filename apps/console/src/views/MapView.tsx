@@ -63,13 +63,14 @@ export default function MapView() {
     return ids;
   }, [cases.data, lightOf, inUnits, selectedArea]);
 
+  // Pins wait for the lights: a pin drawn before them would show a running case as having no limit.
   const pins: Pin[] = useMemo(
     () =>
-      (cases.data?.cases ?? [])
+      (lights.data ? (cases.data?.cases ?? []) : [])
         .filter((c) => visible.has(c.caseId) && c.lat !== null && c.lon !== null)
         .map((c) => ({ caseId: c.caseId, lat: c.lat!, lon: c.lon!, light: lightOf.get(c.caseId)?.light ?? 'none', title: categoryName(c.category) })),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the names follow the categories
-    [cases.data, visible, lightOf, categories],
+    [cases.data, lights.data, visible, lightOf, categories],
   );
   const bounds = useMemo(() => boundsOf(areas.map((d) => d.area!)) ?? boundsOf([], pins), [areas, pins]);
 

@@ -2,14 +2,14 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Qu
 import { newEvent, SupervisionOrdered, SupervisionOrderRequest, SupervisionReplied, SupervisionReplyRequest } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
 import { hasRole, Principal } from '@duban/auth';
-import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime, CaseScoped, clearedCases } from '@duban/service-defaults';
+import { BearerAuthGuard, CurrentPrincipal, Problems, SchemaPipe, ServiceRuntime, CaseScoped } from '@duban/service-defaults';
 import { randomUUID } from 'node:crypto';
 import { CalendarProvider } from '../infrastructure/calendar-provider';
 import { startClock, stopTimers } from '../infrastructure/clocks';
 import { LIGHTS } from '../infrastructure/lights-config';
+import { CaseRecords } from '../infrastructure/case-records';
+import { SupervisionOrdersRepository } from '../infrastructure/supervision-orders.repository';
 
-const ORDER_COLUMNS = `id, case_id AS "caseId", unit_id AS "unitId", clock_id AS "clockId", issued_by AS "issuedBy", issued_at AS "issuedAt",
-  reason, due_at AS "dueAt", reply_required AS "replyRequired", status, reply, replied_by AS "repliedBy", replied_at AS "repliedAt"`;
 const idPipe = (what: string) => new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound(what) });
 
 /**
@@ -25,6 +25,8 @@ export class SupervisionController {
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(CalendarProvider) private readonly calendars: CalendarProvider,
     @Inject(LIGHTS) private readonly lights: { yellow: number; orange: number },
+    @Inject(SupervisionOrdersRepository) private readonly orders: SupervisionOrdersRepository,
+    @Inject(CaseRecords) private readonly records: CaseRecords,
   ) {}
 
   @Post()
@@ -41,23 +43,20 @@ export class SupervisionController {
     const calendar = await this.calendars.current();
     const id = randomUUID();
     await this.runtime.dataSource.transaction(async (tx) => {
-      const [unit] = await tx.query('SELECT unit_id FROM case_units WHERE case_id = $1 FOR UPDATE', [body.caseId]);
-      if (!unit) throw Problems.field('caseId', 'no assigned case has this id');
-      const [tier] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [body.caseId]);
+      const unitId = await this.records.unitForUpdate(tx, body.caseId);
+      if (!unitId) throw Problems.field('caseId', 'no assigned case has this id');
+      const tier = (await this.records.tier(tx, body.caseId)) ?? 'general';
       // The order's limit is the supervisor's exact due time (elapsed), with its own lights.
       const policy = { id: `supervision-order:${id}`.slice(0, 100), stage: 'supervision' as const, minutes: (due.getTime() - now.getTime()) / 60_000, basis: 'elapsed' as const };
-      const clockId = await startClock(tx, this.runtime.topic, calendar, policy, { caseId: body.caseId, unitId: unit.unit_id, tier: tier?.tier ?? 'general', startedAt: now }, this.lights);
+      const clockId = await startClock(tx, this.runtime.topic, calendar, policy, { caseId: body.caseId, unitId, tier, startedAt: now }, this.lights);
       const replyRequired = body.replyRequired ?? true;
-      await tx.query(
-        `INSERT INTO supervision_orders (id, case_id, unit_id, clock_id, issued_by, issued_at, reason, due_at, reply_required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [id, body.caseId, unit.unit_id, clockId, principal.username, now, body.reason, due, replyRequired],
-      );
+      await this.orders.insert(tx, { id, caseId: body.caseId, unitId, clockId, by: principal.username, at: now, reason: body.reason, dueAt: due, replyRequired });
       await enqueue(tx, this.runtime.topic, [
         newEvent(SupervisionOrdered, {
           caseId: body.caseId,
-          unitId: unit.unit_id,
+          unitId,
           occurredAt: now,
-          data: { orderId: id, unitId: unit.unit_id, by: principal.username, reason: body.reason, dueAt: due.toISOString(), replyRequired },
+          data: { orderId: id, unitId, by: principal.username, reason: body.reason, dueAt: due.toISOString(), replyRequired },
         }),
       ]);
     });
@@ -70,15 +69,7 @@ export class SupervisionController {
     if (status !== undefined && status !== 'open' && status !== 'replied') throw Problems.field('status', 'must be open or replied');
     if (caseId !== undefined && !/^[0-9a-f-]{36}$/i.test(caseId)) throw Problems.field('caseId', 'must be a case id');
     const everyone = hasRole(principal, 'supervisor', 'dispatcher', 'assessor', 'admin');
-    const params: unknown[] = [caseId ?? null, status ?? null, everyone, principal.unitId];
-    const cleared = clearedCases(principal, 'supervision_orders.case_id', params);
-    const orders = await this.runtime.dataSource.query(
-      `SELECT ${ORDER_COLUMNS} FROM supervision_orders
-        WHERE ($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3 OR unit_id = $4) AND ${cleared}
-        ORDER BY due_at LIMIT 500`,
-      params,
-    );
-    return { orders };
+    return { orders: await this.orders.list({ caseId, status, everyone }, principal) };
   }
 
   /** 督办回复: the responsible unit answers; the order's clock is met (or was already breached). */
@@ -90,13 +81,12 @@ export class SupervisionController {
     @CurrentPrincipal() principal: Principal,
   ) {
     await this.runtime.dataSource.transaction(async (tx) => {
-      const [order] = await tx.query('SELECT case_id, unit_id, clock_id, status, due_at FROM supervision_orders WHERE id = $1 FOR UPDATE', [id]);
+      const order = await this.orders.forReply(tx, id);
       const ofTheUnit = order && principal.unitId === order.unit_id && hasRole(principal, 'handler', 'unit-head');
       if (!order || !(ofTheUnit || hasRole(principal, 'admin'))) throw Problems.notFound('This supervision order');
       if (order.status !== 'open') throw Problems.conflict('This supervision order has been replied to already.');
       const now = new Date();
-      await tx.query(`UPDATE supervision_orders SET status = 'replied', reply = $2, replied_by = $3, replied_at = $4 WHERE id = $1`, [id, body.reply, principal.username, now]);
-      await tx.query(`UPDATE sla_clocks SET state = 'met' WHERE id = $1 AND state = 'running'`, [order.clock_id]);
+      await this.orders.replied(tx, id, order.clock_id, body.reply, principal.username, now);
       await stopTimers(tx, [order.clock_id]);
       await enqueue(tx, this.runtime.topic, [
         newEvent(SupervisionReplied, {
@@ -111,8 +101,7 @@ export class SupervisionController {
     return this.find(id);
   }
 
-  private async find(id: string) {
-    const [order] = await this.runtime.dataSource.query(`SELECT ${ORDER_COLUMNS} FROM supervision_orders WHERE id = $1`, [id]);
-    return order;
+  private find(id: string) {
+    return this.orders.find(id);
   }
 }

@@ -32,6 +32,12 @@ export class CaseRecords {
     );
   }
 
+  /** The unit responsible for the case now, the case's row locked (null: never assigned). */
+  async unitForUpdate(tx: EntityManager, caseId: string): Promise<string | null> {
+    const [unit] = await tx.query('SELECT unit_id FROM case_units WHERE case_id = $1 FOR UPDATE', [caseId]);
+    return unit?.unit_id ?? null;
+  }
+
   /** The tier set by the latest reclassification, if any. */
   async tier(tx: EntityManager, caseId: string): Promise<Tier | null> {
     const [known] = await tx.query('SELECT tier FROM case_tiers WHERE case_id = $1', [caseId]);
