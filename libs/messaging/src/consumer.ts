@@ -100,6 +100,9 @@ const tracer = trace.getTracer('duban-messaging');
 export class IdempotentConsumer {
   readonly stats: ConsumerStats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0, transactions: 0 };
   private stopping = false;
+  /** Deliveries waiting for the transaction in flight to end; applied together after it. */
+  private readonly waiting: { parsed: Parsed[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing?: Promise<void>;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -148,8 +151,43 @@ export class IdempotentConsumer {
     await this.handleBatch([message]);
   }
 
-  /** Handles messages in delivery order (each key's order as published); resolves once every one is applied, skipped or dead-lettered. */
+  /**
+   * Handles messages in delivery order (each key's order as published); resolves once every one is
+   * applied, skipped or dead-lettered. Deliveries that arrive together — a broker's fetch answers
+   * for several partitions at once, and their batches are handed over concurrently — are applied
+   * in one transaction: a delivery that comes while one is being applied waits for the next. Each
+   * partition's messages keep their order (a partition never has two deliveries in flight), and
+   * events of different partitions concern different cases, so the result is the same as
+   * applying the deliveries one after the other, with fewer transactions.
+   */
   async handleBatch(messages: IncomingMessage[]): Promise<void> {
+    const parsed = await this.parseDelivery(messages);
+    if (parsed.length === 0) return;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ parsed, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Applies the waiting deliveries together until none is left. */
+  private async flush(): Promise<void> {
+    // One turn of the event loop, for the other partitions' deliveries of the same fetch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.waiting.length > 0) {
+      const taken = this.waiting.splice(0);
+      const all = taken.flatMap((t) => t.parsed);
+      try {
+        for (let i = 0; i < all.length; i += this.maxBatchSize) await this.applyBatch(all.slice(i, i + this.maxBatchSize));
+        for (const t of taken) t.resolve();
+      } catch (error) {
+        for (const t of taken) t.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  /** The delivery's events with their handlers; unreadable messages dead-lettered, events nobody here handles skipped. */
+  private async parseDelivery(messages: IncomingMessage[]): Promise<Parsed[]> {
     const parsed: Parsed[] = [];
     for (const message of messages) {
       let event: AnyEnvelope;
@@ -164,9 +202,7 @@ export class IdempotentConsumer {
       if (handler) parsed.push({ message, event, handler });
       else this.count('skipped');
     }
-    for (let i = 0; i < parsed.length; i += this.maxBatchSize) {
-      await this.applyBatch(parsed.slice(i, i + this.maxBatchSize));
-    }
+    return parsed;
   }
 
   private count(outcome: keyof ConsumerStats, n = 1): void {

@@ -11,7 +11,10 @@ export interface KafkaTransportOptions {
   partitions?: number;
   /** Replicas of topics this service creates (1 on a single broker; 3 in production). */
   replicationFactor?: number;
-  /** How many partitions one consumer works on at once (each still in order). */
+  /**
+   * How many partitions one consumer works on at once (each still in order); by default all it
+   * reads, so a fetch's batches reach the idempotent consumer together and share a transaction.
+   */
   partitionsConsumedConcurrently?: number;
   /** Most messages handed to a subscription at once (one transaction in the idempotent consumer). */
   maxBatchSize?: number;
@@ -169,7 +172,7 @@ export class KafkaTransport implements MessageTransport {
     // A new group starts at the beginning, so events published before it first joined are not lost.
     await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
     await consumer.run({
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? (this.options.partitions ?? 6) * subscription.topics.length,
       // kafkajs's auto-commit sends an offset commit after every batch of every partition (one
       // request per message at a low rate); committed here at most once per commitIntervalMs.
       autoCommit: false,

@@ -162,6 +162,33 @@ describe('messaging against real Kafka and PostgreSQL', () => {
     await transport.stopConsuming();
   });
 
+  it('applies the batches one fetch brings for several partitions in one transaction, each case in order', async () => {
+    const topic = `int.partitions.${run}`;
+    const groupId = `duban-int-partitions-${run}`;
+    await transport.ensureTopics([topic]);
+    const ds = await database();
+    // Three cases, one on each of the topic's three partitions, ten events each, there before the consumer starts.
+    const cases = [randomUUID(), randomUUID(), randomUUID()];
+    const events = cases.map((caseId) => Array.from({ length: 10 }, () => caseReceived(caseId)));
+    const kafka = new Kafka({ clientId: 'int-spec-writer', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: events.flatMap((list, partition) => list.map((e) => ({ partition, key: e.caseId, value: JSON.stringify(e) }))),
+    });
+    await producer.disconnect();
+
+    const { consumer, applied } = recordingConsumer(ds, topic, groupId);
+    await consumer.start();
+    await eventually(async () => (consumer.stats.applied >= 30 ? true : undefined));
+    for (const list of events) expect(applied.filter((id) => list.some((e) => e.id === id))).toEqual(list.map((e) => e.id));
+    // The fetch answered for three partitions; their batches were applied together, not one transaction each.
+    expect(consumer.stats.transactions).toBeLessThan(3);
+    expect(consumer.stats.applied).toBe(30);
+    await transport.stopConsuming();
+  });
+
   it('dead-letters poison messages after retries and goes on with the next one', async () => {
     const topic = `int.poison.${run}`;
     const groupId = `duban-int-poison-${run}`;

@@ -136,11 +136,13 @@ export class OutboxRelay {
   /** Returns how many rows it published. */
   async publishBatch(): Promise<number> {
     return this.options.dataSource.transaction(async (tx) => {
-      const [lock] = await tx.query("SELECT pg_try_advisory_xact_lock(hashtext('duban.outbox-relay')) AS locked");
-      if (!lock.locked) return 0;
+      // The lock and the rows in one statement (no rows without the lock). A CTE with a volatile
+      // function is evaluated once, before the rows are read.
       const rows: OutboxRow[] = await tx.query(
-        `SELECT seq, event_id, topic, message_key, event_type, payload, headers
-           FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+        `WITH relay AS (SELECT pg_try_advisory_xact_lock(hashtext('duban.outbox-relay')) AS locked)
+         SELECT o.seq, o.event_id, o.topic, o.message_key, o.event_type, o.payload, o.headers
+           FROM relay, LATERAL (SELECT * FROM outbox WHERE relay.locked AND published_at IS NULL ORDER BY seq LIMIT $1) o
+          ORDER BY o.seq`,
         [this.batchSize],
       );
       if (rows.length === 0) return 0;
