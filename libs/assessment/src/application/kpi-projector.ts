@@ -21,9 +21,17 @@ export class KpiProjector {
   }
 
   async assigned(tx: EntityManager, caseId: string, unitId: string, at: string, category: string, assignee: string | null): Promise<void> {
-    await tx.query(`INSERT INTO case_categories (case_id, category) VALUES ($1, $2) ON CONFLICT (case_id) DO UPDATE SET category = EXCLUDED.category`, [caseId, category]);
-    await tx.query(`INSERT INTO case_people (case_id, unit_id, assignee) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO UPDATE SET unit_id = EXCLUDED.unit_id, assignee = EXCLUDED.assignee`, [caseId, unitId, assignee]);
-    if (await this.once(tx, caseId, unitId, 'assigned')) {
+    // The category, who handles it and the once-per-unit mark in one statement (they are different tables).
+    const first: unknown[] = await tx.query(
+      `WITH category AS (
+         INSERT INTO case_categories (case_id, category) VALUES ($1, $2) ON CONFLICT (case_id) DO UPDATE SET category = EXCLUDED.category
+       ), people AS (
+         INSERT INTO case_people (case_id, unit_id, assignee) VALUES ($1, $3, $4) ON CONFLICT (case_id) DO UPDATE SET unit_id = EXCLUDED.unit_id, assignee = EXCLUDED.assignee
+       )
+       INSERT INTO counted (case_id, unit_id, what) VALUES ($1, $3, 'assigned') ON CONFLICT DO NOTHING RETURNING case_id`,
+      [caseId, category, unitId, assignee],
+    );
+    if (first.length > 0) {
       await this.days.bump(tx, unitId, at, { assigned: 1 });
       await this.days.bumpPerson(tx, assignee, unitId, at, { assigned: 1 });
     }
@@ -33,15 +41,15 @@ export class KpiProjector {
   async clockStarted(tx: EntityManager, event: EventOf<typeof SlaClockStarted>): Promise<void> {
     const kind: Kind | null = FIRST_STAGES.includes(event.data.stage) ? 'first' : RESULT_STAGES.includes(event.data.stage) ? 'result' : null;
     if (!kind || !event.unitId) return;
-    await tx.query(
-      `INSERT INTO case_limits (case_id, kind, clock_id, unit_id, started_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (case_id, kind) DO UPDATE SET clock_id = EXCLUDED.clock_id, unit_id = EXCLUDED.unit_id, started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at
-       WHERE case_limits.started_at <= EXCLUDED.started_at`,
-      [event.caseId, kind, event.data.clockId, event.unitId, event.data.startedAt, event.data.dueAt],
-    );
+    // The limit stored and the outcomes that waited for it taken, in one statement (different tables).
     const [waiting]: [{ unit_id: string; at: Date; by: string | null }[], number] = await tx.query(
-      `DELETE FROM pending_outcomes WHERE case_id = $1 AND kind = $2 RETURNING unit_id, at, by`,
-      [event.caseId, kind],
+      `WITH limited AS (
+         INSERT INTO case_limits (case_id, kind, clock_id, unit_id, started_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (case_id, kind) DO UPDATE SET clock_id = EXCLUDED.clock_id, unit_id = EXCLUDED.unit_id, started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at
+         WHERE case_limits.started_at <= EXCLUDED.started_at
+       )
+       DELETE FROM pending_outcomes WHERE case_id = $1 AND kind = $2 RETURNING unit_id, at, by`,
+      [event.caseId, kind, event.data.clockId, event.unitId, event.data.startedAt, event.data.dueAt],
     );
     for (const w of waiting) await this.judge(tx, event.caseId, kind, w.unit_id, w.by, w.at, new Date(event.data.dueAt));
   }

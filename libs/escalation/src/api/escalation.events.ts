@@ -26,7 +26,7 @@ import { ASSIST_POLICY_ID, DESIGNATE_POLICY, FIRST_STAGES, LEAD_STAGES, RESULT_S
 import { CalendarProvider } from '../infrastructure/calendar-provider';
 import { issueCard } from '../infrastructure/cards';
 import { CaseRecords } from '../infrastructure/case-records';
-import { meetClocks, pauseClocks, resumeClocks, startClock, stopTimers } from '../infrastructure/clocks';
+import { meetClocks, pauseClocks, resumeClocks, startClock, startClocks, stopTimers } from '../infrastructure/clocks';
 import { LIGHTS } from '../infrastructure/lights-config';
 import { PolicyProvider } from '../infrastructure/policy-provider';
 import { RiskScorer } from '../infrastructure/risk-scorer';
@@ -60,17 +60,17 @@ export class EscalationEvents {
     await this.records.assigned(tx, { caseId: assigned.caseId, category, unitId, assignee, at: assigned.occurredAt });
     this.scorer.nudge();
     const calendar = await this.calendars.forUnit(unitId);
-    const clock = { caseId: assigned.caseId, unitId, tier: (await this.records.tier(tx, assigned.caseId)) ?? assigned.data.tier, startedAt: new Date(assigned.occurredAt) };
-    const clocks = await this.records.clockStates(tx, assigned.caseId);
+    const { tier, clocks } = await this.records.clockContext(tx, assigned.caseId);
+    const clock = { caseId: assigned.caseId, unitId, tier: tier ?? assigned.data.tier, startedAt: new Date(assigned.occurredAt) };
     const policies = await this.policies.current();
+    const starts: Omit<SlaPolicy, 'tier'>[] = [];
     // A new lead unit must sign for the case in its turn; the case keeps its first-response limit while it runs.
-    if (!clocks.some((r) => r.state === 'running' && FIRST_STAGES.includes(r.stage as Stage))) await this.start(tx, calendar, policies.first[clock.tier], clock);
+    if (!clocks.some((r) => r.state === 'running' && FIRST_STAGES.includes(r.stage as Stage))) starts.push(policies.first[clock.tier]);
     // The result limit runs from the first assignment, whoever leads later.
-    if (!clocks.some((r) => r.state !== 'cancelled' && RESULT_STAGES.includes(r.stage as Stage))) await this.start(tx, calendar, policies.result[clock.tier], clock);
+    if (!clocks.some((r) => r.state !== 'cancelled' && RESULT_STAGES.includes(r.stage as Stage))) starts.push(policies.result[clock.tier]);
     // The coordinator queue has its own limit: designate the lead unit within 1 working day.
-    if (assigned.data.via === 'coordinator' && !clocks.some((r) => r.state === 'running' && r.stage === DESIGNATE_POLICY.stage)) {
-      await this.start(tx, calendar, policies.designate, clock);
-    }
+    if (assigned.data.via === 'coordinator' && !clocks.some((r) => r.state === 'running' && r.stage === DESIGNATE_POLICY.stage)) starts.push(policies.designate);
+    await startClocks(tx, this.outbox.topic, calendar, starts.map((policy) => ({ policy, clock })), this.lights);
   }
 
   /** The designation meets the coordinator's limit. */

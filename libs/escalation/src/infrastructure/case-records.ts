@@ -50,8 +50,14 @@ export class CaseRecords {
     return (last?.tier as Tier | undefined) ?? null;
   }
 
-  async clockStates(tx: EntityManager, caseId: string): Promise<{ stage: string; state: string }[]> {
-    return tx.query(`SELECT stage, state FROM sla_clocks WHERE case_id = $1`, [caseId]);
+  /** The tier of the latest reclassification (null: never reclassified) and the stages and states of the case's clocks, in one statement. */
+  async clockContext(tx: EntityManager, caseId: string): Promise<{ tier: Tier | null; clocks: { stage: string; state: string }[] }> {
+    const [row]: { tier: Tier | null; clocks: { stage: string; state: string }[] }[] = await tx.query(
+      `SELECT (SELECT tier FROM case_tiers WHERE case_id = $1) AS tier,
+              COALESCE((SELECT json_agg(json_build_object('stage', stage, 'state', state)) FROM sla_clocks WHERE case_id = $1), '[]'::json) AS clocks`,
+      [caseId],
+    );
+    return row;
   }
 
   async reclassified(tx: EntityManager, caseId: string, tier: Tier, category: string, at: string): Promise<void> {

@@ -28,41 +28,74 @@ export async function startClock(
   topic: string,
   calendar: WorkingCalendar,
   policy: Omit<SlaPolicy, 'tier'>,
-  clock: { caseId: string; unitId: string; tier: Tier; startedAt: Date; ref?: string },
+  clock: ClockStart,
   lights: LightPolicy = DEFAULT_LIGHTS,
 ): Promise<string> {
-  const due = dueAt(policy, clock.startedAt, calendar);
-  const clockId = randomUUID();
-  await tx.query(
-    `INSERT INTO sla_clocks (id, case_id, unit_id, stage, tier, policy, started_at, due_at, basis, ref)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [clockId, clock.caseId, clock.unitId, policy.stage, clock.tier, policy.id, clock.startedAt, due, policy.basis, clock.ref ?? null],
-  );
-  // The stored due times of its light changes (red at the limit), fired by the sweepers.
-  const timers = lightTimers(policy, clock.startedAt, calendar, lights);
-  const values: unknown[] = [];
-  const rows = timers.map((t, i) => {
-    values.push(randomUUID(), clockId, clock.caseId, clock.unitId, policy.stage, t.light, t.rung, t.fireAt);
-    const p = i * 8;
-    return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8})`;
+  const [id] = await startClocks(tx, topic, calendar, [{ policy, clock }], lights);
+  return id;
+}
+
+/** What a clock starts from: the case, the unit whose calendar counts, the tier, when, and what it is for (a cooperation request). */
+export interface ClockStart {
+  caseId: string;
+  unitId: string;
+  tier: Tier;
+  startedAt: Date;
+  ref?: string;
+}
+
+/**
+ * Stores clocks on one calendar (rows with their due times and their light timers) and announces
+ * them: three statements for all of them (an assignment starts two or three at once).
+ */
+export async function startClocks(
+  tx: EntityManager,
+  topic: string,
+  calendar: WorkingCalendar,
+  starts: readonly { policy: Omit<SlaPolicy, 'tier'>; clock: ClockStart }[],
+  lights: LightPolicy = DEFAULT_LIGHTS,
+): Promise<string[]> {
+  if (starts.length === 0) return [];
+  const clocks = starts.map(({ policy, clock }) => ({ id: randomUUID(), policy, clock, due: dueAt(policy, clock.startedAt, calendar) }));
+  const clockValues: unknown[] = [];
+  const clockRows = clocks.map(({ id, policy, clock, due }, i) => {
+    clockValues.push(id, clock.caseId, clock.unitId, policy.stage, clock.tier, policy.id, clock.startedAt, due, policy.basis, clock.ref ?? null);
+    return `(${Array.from({ length: 10 }, (_, k) => `$${i * 10 + k + 1}`).join(', ')})`;
   });
-  await tx.query(`INSERT INTO clock_timers (id, clock_id, case_id, unit_id, stage, light, rung, fire_at) VALUES ${rows.join(', ')}`, values);
-  await enqueue(tx, topic, [
-    newEvent(SlaClockStarted, {
-      caseId: clock.caseId,
-      unitId: clock.unitId,
-      data: {
-        clockId,
-        stage: policy.stage,
-        tier: clock.tier,
-        startedAt: clock.startedAt.toISOString(),
-        dueAt: due.toISOString(),
-        policy: policy.id,
-        ...(clock.ref ? { ref: clock.ref } : {}),
-      },
-    }),
-  ]);
-  return clockId;
+  await tx.query(`INSERT INTO sla_clocks (id, case_id, unit_id, stage, tier, policy, started_at, due_at, basis, ref) VALUES ${clockRows.join(', ')}`, clockValues);
+  // The stored due times of their light changes (red at the limit), fired by the sweepers.
+  const timerValues: unknown[] = [];
+  const timerRows: string[] = [];
+  for (const { id, policy, clock } of clocks) {
+    for (const t of lightTimers(policy, clock.startedAt, calendar, lights)) {
+      const p = timerValues.length;
+      timerValues.push(randomUUID(), id, clock.caseId, clock.unitId, policy.stage, t.light, t.rung, t.fireAt);
+      timerRows.push(`(${Array.from({ length: 8 }, (_, k) => `$${p + k + 1}`).join(', ')})`);
+    }
+  }
+  if (timerRows.length > 0) {
+    await tx.query(`INSERT INTO clock_timers (id, clock_id, case_id, unit_id, stage, light, rung, fire_at) VALUES ${timerRows.join(', ')}`, timerValues);
+  }
+  await enqueue(
+    tx,
+    topic,
+    clocks.map(({ id, policy, clock, due }) =>
+      newEvent(SlaClockStarted, {
+        caseId: clock.caseId,
+        unitId: clock.unitId,
+        data: {
+          clockId: id,
+          stage: policy.stage,
+          tier: clock.tier,
+          startedAt: clock.startedAt.toISOString(),
+          dueAt: due.toISOString(),
+          policy: policy.id,
+          ...(clock.ref ? { ref: clock.ref } : {}),
+        },
+      }),
+    ),
+  );
+  return clocks.map((c) => c.id);
 }
 
 /** Marks running clocks of a case met (of some stages; of one unit or one request if given) and stops their timers. */
