@@ -150,6 +150,7 @@ export const en: Messages = {
     cards: 'Yellow and red cards',
     cardKind: 'Card',
     cardKinds: { yellow: 'Yellow card', red: 'Red card' },
+    cardReasons: { past: 'Past its {{stage}}', organisationPast: 'Organisation-level case past its {{stage}}', rejected: 'Result rejected: {{detail}}' },
     exportCsv: 'Export CSV',
     none: 'None',
     more: '{{shown}} of {{total}} shown; the export holds all',

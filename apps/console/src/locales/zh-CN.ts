@@ -148,6 +148,7 @@ export const zhCN = {
     cards: '黄牌红牌',
     cardKind: '类别',
     cardKinds: { yellow: '黄牌', red: '红牌' },
+    cardReasons: { past: '超过{{stage}}', organisationPast: '组织级案件超过{{stage}}', rejected: '办理结果被退回：{{detail}}' },
     exportCsv: '导出 CSV',
     none: '暂无',
     more: '显示 {{shown}} / {{total}}，导出含全部',

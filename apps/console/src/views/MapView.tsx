@@ -7,6 +7,7 @@ import { ErrorMessage, unitName } from '../components/ui';
 import { CityMap, District, Pin } from '../components/CityMap';
 import { Column, DataTable } from '../components/tables';
 import { currentLocale, formatDateTime } from '../i18n';
+import { cardReasonText } from '../logic/card-reasons';
 import { subtreeOf } from '../logic/units';
 
 interface MapCase { caseId: string; lat: number | null; lon: number | null; category: string; tier: string; status: string; unitId: string | null }
@@ -238,7 +239,7 @@ export default function MapView() {
         columns={[
           unitCol(),
           { key: 'kind', label: t('board.cardKind'), render: (r) => t(`board.cardKinds.${r.kind}`, { defaultValue: r.kind }), csv: (r) => r.kind },
-          { key: 'reason', label: t('board.reason'), render: (r) => r.reason },
+          { key: 'reason', label: t('board.reason'), render: (r) => cardReasonText(r.reason, (key, options) => String(t(key, options as never))), csv: (r) => r.reason },
           { key: 'at', label: t('board.issuedAt'), render: (r) => formatDateTime(r.issuedAt), csv: (r) => r.issuedAt },
         ]}
       />
