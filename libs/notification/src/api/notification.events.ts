@@ -6,7 +6,7 @@ import { Notifier } from '../application/notifier';
 import { Sender } from '../application/sender';
 import { NOTIFIABLE } from '../domain/templates';
 
-/** Every event somebody is told about: the notices are written with the event, and the sender woken to deliver them. */
+/** Every event somebody is told about: the notices are written with the event, and the sender woken for those it delivers (e-mail, SMS, webhooks, robots). */
 @EventsController()
 export class NotificationEvents {
   constructor(

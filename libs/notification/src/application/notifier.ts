@@ -6,7 +6,7 @@ import { defaultCalendar } from '@duban/calendar';
 import type { EntityManager } from 'typeorm';
 import { ChannelKind } from '../domain/channels';
 import { digestKey, Locale, notBefore, render, urgent } from '../domain/templates';
-import { announce } from '../infrastructure/live-hub';
+import { liveMessage } from '../infrastructure/live-hub';
 
 export interface NotifierOptions {
   defaultLocale: Locale;
@@ -88,15 +88,7 @@ export class Notifier {
     this.now = options.now ?? (() => new Date());
   }
 
-  /**
-   * The case's level, from the copy kept by CaseConfidentialityEvents. Unknown (an event that
-   * overtook the case's own on another topic) counts as internal: details wait rather than leak.
-   */
-  private async levelOf(tx: EntityManager, caseId: string): Promise<Confidentiality> {
-    const [row]: { level: string }[] = await tx.query('SELECT level FROM case_confidentiality WHERE case_id = $1', [caseId]);
-    return isConfidentiality(row?.level) ? row.level : 'internal';
-  }
-
+  /** Writes the event's messages; returns how many were queued for the sender (in-app ones are delivered by being stored). */
   async onEvent(tx: EntityManager, event: AnyEnvelope): Promise<number> {
     const data = event.data as Record<string, unknown>;
     const unitId = event.unitId ?? (data.unitId as string | undefined) ?? null;
@@ -115,24 +107,29 @@ export class Notifier {
       if (person?.assignee) recipients.push(inApp(person.assignee));
     }
     const role = event.type === 'sla.light-changed' ? RUNG_ROLE[String(data.rung)] : null;
-    const subscriptions: SubscriptionRow[] = await tx.query(
-      `SELECT id, username, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty, clearance FROM subscriptions
-        WHERE $1 = ANY(event_types) AND (all_units OR unit_id = $2) AND ($3::text IS NULL OR $3 = ANY(roles))`,
-      [event.type, unitId, role],
+    // The subscriptions that ask for this event and the case's level, in one statement. The level comes from
+    // the copy kept by CaseConfidentialityEvents; unknown (an event that overtook the case's own on another
+    // topic) counts as internal: details wait rather than leak.
+    const [found]: { level: string | null; subscriptions: SubscriptionRow[] }[] = await tx.query(
+      `SELECT (SELECT level FROM case_confidentiality WHERE case_id = $4) AS level,
+              COALESCE((SELECT json_agg(s) FROM (
+                SELECT id, username, channel, target, secret, locale, quiet_from, quiet_to, quiet_off_duty, clearance FROM subscriptions
+                 WHERE $1 = ANY(event_types) AND (all_units OR unit_id = $2) AND ($3::text IS NULL OR $3 = ANY(roles))) s), '[]'::json) AS subscriptions`,
+      [event.type, unitId, role, event.caseId],
     );
-    for (const s of subscriptions) {
+    for (const s of found.subscriptions) {
       recipients.push(recipientOf(s));
     }
-    let created = 0;
+    let queued = 0;
     const delivered: AnyEnvelope[] = [];
-    const level = recipients.length > 0 ? await this.levelOf(tx, event.caseId) : 'public';
+    const level: Confidentiality = isConfidentiality(found.level) ? found.level : 'internal';
     for (const r of recipients) {
       const rendered = render(event.type, r.locale, event.caseId, data);
       const message = mayCarryDetails(r, level) ? rendered : { title: rendered.title, body: WITHHELD[r.locale] };
       const out = await this.deliver(tx, r, { caseId: event.caseId, eventId: event.id, eventType: event.type, title: message.title, body: message.body, urgent: urgent(event.type, data) });
       if (!out) continue; // this event reached this person on this subscription already
-      created += 1;
-      if (r.channel === 'in-app') {
+      if (r.channel !== 'in-app') queued += 1;
+      else {
         delivered.push(newEvent(NotificationDelivered, { caseId: event.caseId, unitId, data: { notificationId: out, recipient: r.username, channel: 'in-app', template: event.type } }));
       }
     }
@@ -143,7 +140,7 @@ export class Notifier {
       await addToCounters(tx, 'digest_counts', `${day}\u0000${unitId}\u0000${key}`, { day, unitId, key }, { n: 1 }, writeDigestCounts);
     }
     if (delivered.length > 0) await enqueue(tx, this.topic, delivered);
-    return created;
+    return queued;
   }
 
   /**
@@ -157,17 +154,28 @@ export class Notifier {
     m: { caseId: string | null; eventId: string | null; eventType: string; title: string; body: string; urgent: boolean },
   ): Promise<string | null> {
     const id = randomUUID();
+    const values = [id, r.username, m.caseId, m.eventType, m.title, m.body, r.channel, m.eventId, r.subscriptionId];
+    if (r.channel === 'in-app') {
+      // Stored, delivered and announced to the live streams (at commit) in one statement.
+      const live = liveMessage({ id, recipient: r.username, caseId: m.caseId ?? '', eventType: m.eventType, title: m.title, body: m.body, createdAt: this.now().toISOString() });
+      const stored: unknown[] = await tx.query(
+        `WITH stored AS (
+           INSERT INTO notifications (id, recipient, case_id, template, title, body, channel, event_id, event_type, subscription_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9) ON CONFLICT DO NOTHING RETURNING id
+         ), delivered AS (
+           INSERT INTO deliveries (notification_id, channel, outcome, attempt) SELECT id, 'in-app', 'delivered', 1 FROM stored
+         )
+         SELECT pg_notify($10, $11) FROM stored`,
+        [...values, live.channel, live.payload],
+      );
+      return stored.length > 0 ? id : null;
+    }
     const rows: unknown[] = await tx.query(
       `INSERT INTO notifications (id, recipient, case_id, template, title, body, channel, event_id, event_type, subscription_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9) ON CONFLICT DO NOTHING RETURNING id`,
-      [id, r.username, m.caseId, m.eventType, m.title, m.body, r.channel, m.eventId, r.subscriptionId],
+      values,
     );
     if (rows.length === 0) return null;
-    if (r.channel === 'in-app') {
-      await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, attempt) VALUES ($1, 'in-app', 'delivered', 1)`, [id]);
-      await announce(tx, { id, recipient: r.username, caseId: m.caseId ?? '', eventType: m.eventType, title: m.title, body: m.body, createdAt: this.now().toISOString() });
-      return id;
-    }
     const at = notBefore(this.now(), r.quiet, m.urgent, this.options.utcOffsetMinutes, this.calendar);
     await tx.query(`INSERT INTO outbound (id, notification_id, channel, target, secret, next_at) VALUES ($1, $2, $3, $4, $5, $6)`, [randomUUID(), id, r.channel, r.target, r.secret, at]);
     await tx.query(`INSERT INTO deliveries (notification_id, channel, outcome, detail, attempt) VALUES ($1, $2, 'queued', $3, 0)`, [

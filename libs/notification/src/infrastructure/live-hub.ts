@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 export const LIVE_CHANNEL = 'duban_notifications';
 
@@ -13,10 +13,12 @@ export interface LiveMessage {
   createdAt: string;
 }
 
-/** Announces a stored in-app message to every replica's live streams; PostgreSQL delivers it when the transaction commits. */
-export async function announce(tx: EntityManager, m: LiveMessage): Promise<void> {
-  const payload = JSON.stringify({ ...m, body: m.body.slice(0, 2000) });
-  await tx.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]);
+/**
+ * The channel and payload that announce a stored in-app message to every replica's live streams, for
+ * the statement that stores it (`pg_notify`; PostgreSQL delivers it when the transaction commits).
+ */
+export function liveMessage(m: LiveMessage): { channel: string; payload: string } {
+  return { channel: LIVE_CHANNEL, payload: JSON.stringify({ ...m, body: m.body.slice(0, 2000) }) };
 }
 
 /**
