@@ -83,11 +83,19 @@ export class CaseRepository {
     return this.categories.byCode;
   }
 
+  /** The case, its view and the first line of its timeline: one statement (the filing's request path). */
   async insert(tx: EntityManager, c: NewCase, summary: string, eventId: string): Promise<void> {
     await tx.query(
-      `INSERT INTO cases (id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id,
-                          caller, source_reference, lat, lon, duplicate_of, confidentiality)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      `WITH filed AS (
+         INSERT INTO cases (id, title, description, category, tier, channel, reporter_subject, reporter_username, location, received_at, trace_id,
+                            caller, source_reference, lat, lon, duplicate_of, confidentiality)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         RETURNING id
+       ), viewed AS (
+         INSERT INTO case_views (case_id, status) SELECT id, 'received' FROM filed
+       )
+       INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
+       SELECT $18, id, 'case.received', 'intake', $10, NULL, $19 FROM filed`,
       [
         c.id,
         c.title,
@@ -106,13 +114,9 @@ export class CaseRepository {
         c.location?.point?.lon ?? null,
         c.duplicateOf ?? null,
         c.confidentiality ?? 'public',
+        eventId,
+        summary,
       ],
-    );
-    await tx.query(`INSERT INTO case_views (case_id, status) VALUES ($1, 'received')`, [c.id]);
-    await tx.query(
-      `INSERT INTO case_timeline (event_id, case_id, type, source, occurred_at, unit_id, summary)
-       VALUES ($1, $2, 'case.received', 'intake', $3, NULL, $4)`,
-      [eventId, c.id, c.receivedAt, summary],
     );
   }
 
