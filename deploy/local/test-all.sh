@@ -90,11 +90,13 @@ export CHROMIUM_PATH
 step "end-to-end tests (gateway, Keycloak tokens, Jaeger trace, the console in chromium)"
 jest_layer e2e --runInBand
 
-# CI offers 25 cases/s: on this 2-core machine the distributed mode's knee lies between 25 and
-# 50/s (issue 13 open; docs/benchmarks.md, 2026-12-04), and CI is the regression check, not the
-# benchmark. `npm run load:smoke` keeps 50/s.
-step "k6 smoke: 25 cases/s for 30 s through the gateway"
-RATE=25 bash load-tests/run.sh smoke.js
+# CI offers 25 cases/s with the issue's bounds for the smoke (POST p95 ≤ 500 ms, POST → assigned
+# p95 ≤ 2 s): at 50/s this 2-core machine is at its knee (issue 13 open; docs/benchmarks.md,
+# 2026-12-04), and CI is the regression check, not the benchmark — at 25/s a CI run measured
+# 25 ms and 366 ms, so the bounds catch a regression of the old kind without failing on noise.
+# `npm run load:smoke` keeps 50/s and the wider bounds (1 s, 5 s).
+step "k6 smoke: 25 cases/s for 30 s through the gateway (POST p95 ≤ 500 ms, assigned p95 ≤ 2 s)"
+RATE=25 P95_MS=500 ASSIGNED_P95_MS=2000 bash load-tests/run.sh smoke.js
 
 # Last: it writes random data. No administrator here (npm run fuzz, the long run, has one).
 step "fuzz: schemathesis on /openapi.json, 4 examples per operation, with no token and as citizen, handler, supervisor"
