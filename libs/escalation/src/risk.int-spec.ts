@@ -125,6 +125,12 @@ describe('early-warning scores from the escalation ledger on real PostgreSQL', (
     expect((await board().board({ hidden: new Set([slow]) })).cases.map((c) => c.caseId)).not.toContain(slow);
     // Nothing changed since: the changed-case pass scores none.
     expect(await board().rescore('changed')).toBe(0);
+    // A full pass that finds the same scores (nothing changed: same ledger, same moment) scores every
+    // case again but writes no row.
+    const versions = async () => (await db.query(`SELECT case_id, xmin::text AS v FROM case_risk ORDER BY case_id`)) as { case_id: string; v: string }[];
+    const before = await versions();
+    expect(await board().rescore('all')).toBe(7);
+    expect(await versions()).toEqual(before);
 
     // A result closes the case for the board; a rejected result reopens it.
     await apply(newEvent(ResultSubmitted, { caseId: quick, unitId: 'quick', occurredAt: now, data: { resultId: randomUUID(), unitId: 'quick', by: 'handler-quick-a', summary: 'Fixed', evidence: [] } }));
