@@ -79,3 +79,19 @@ export function isTransientDatabaseError(error: unknown): boolean {
     e.message ?? '',
   );
 }
+
+/**
+ * A multi-row `VALUES` list and its parameters, for one INSERT of many rows:
+ * `valuesOf([[a, b], [c, d]])` is `{ sql: '($1, $2), ($3, $4)', params: [a, b, c, d] }`.
+ * Every row has the same number of values.
+ */
+export function valuesOf(rows: readonly (readonly unknown[])[]): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const sql = rows
+    .map((row) => `(${row.map((value) => {
+      params.push(value);
+      return `$${params.length}`;
+    }).join(', ')})`)
+    .join(', ');
+  return { sql, params };
+}

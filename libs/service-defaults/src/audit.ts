@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Observable, tap } from 'rxjs';
 import { PollingLoop } from '@duban/messaging';
+import { valuesOf } from '@duban/persistence';
 import type { DataSource } from 'typeorm';
 import { BearerAuthGuard, CurrentPrincipal, problemFor } from './http';
 import { csvText } from './csv';
@@ -161,12 +162,8 @@ export class AuditChainer {
   async flush(): Promise<number> {
     const batch = this.buffer.splice(0, 1000);
     if (batch.length === 0) return 0;
-    const columns = 10;
-    await this.dataSource.query(
-      `INSERT INTO audit_log (at, actor, subject, roles, unit_id, ip, method, path, status, request_id)
-       VALUES ${batch.map((_, i) => `(${Array.from({ length: columns }, (__, j) => `$${i * columns + j + 1}`).join(', ')})`).join(', ')}`,
-      batch.flatMap((e) => [e.at, e.actor, e.subject, e.roles, e.unitId, e.ip, e.method, e.path, e.status, e.requestId]),
-    );
+    const rows = valuesOf(batch.map((e) => [e.at, e.actor, e.subject, e.roles, e.unitId, e.ip, e.method, e.path, e.status, e.requestId]));
+    await this.dataSource.query(`INSERT INTO audit_log (at, actor, subject, roles, unit_id, ip, method, path, status, request_id) VALUES ${rows.sql}`, rows.params);
     return batch.length;
   }
 

@@ -1,6 +1,7 @@
 import { WorkingCalendar } from '@duban/calendar';
 import { newEvent, SlaClockStarted } from '@duban/contracts';
 import { enqueue } from '@duban/messaging';
+import { valuesOf } from '@duban/persistence';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_LIGHTS, LightPolicy, lightTimers } from '../domain/lights';
@@ -57,24 +58,15 @@ export async function startClocks(
 ): Promise<string[]> {
   if (starts.length === 0) return [];
   const clocks = starts.map(({ policy, clock }) => ({ id: randomUUID(), policy, clock, due: dueAt(policy, clock.startedAt, calendar) }));
-  const clockValues: unknown[] = [];
-  const clockRows = clocks.map(({ id, policy, clock, due }, i) => {
-    clockValues.push(id, clock.caseId, clock.unitId, policy.stage, clock.tier, policy.id, clock.startedAt, due, policy.basis, clock.ref ?? null);
-    return `(${Array.from({ length: 10 }, (_, k) => `$${i * 10 + k + 1}`).join(', ')})`;
-  });
-  await tx.query(`INSERT INTO sla_clocks (id, case_id, unit_id, stage, tier, policy, started_at, due_at, basis, ref) VALUES ${clockRows.join(', ')}`, clockValues);
+  const clockRows = valuesOf(clocks.map(({ id, policy, clock, due }) => [id, clock.caseId, clock.unitId, policy.stage, clock.tier, policy.id, clock.startedAt, due, policy.basis, clock.ref ?? null]));
+  await tx.query(`INSERT INTO sla_clocks (id, case_id, unit_id, stage, tier, policy, started_at, due_at, basis, ref) VALUES ${clockRows.sql}`, clockRows.params);
   // The stored due times of their light changes (red at the limit), fired by the sweepers.
-  const timerValues: unknown[] = [];
-  const timerRows: string[] = [];
-  for (const { id, policy, clock } of clocks) {
-    for (const t of lightTimers(policy, clock.startedAt, calendar, lights)) {
-      const p = timerValues.length;
-      timerValues.push(randomUUID(), id, clock.caseId, clock.unitId, policy.stage, t.light, t.rung, t.fireAt);
-      timerRows.push(`(${Array.from({ length: 8 }, (_, k) => `$${p + k + 1}`).join(', ')})`);
-    }
-  }
-  if (timerRows.length > 0) {
-    await tx.query(`INSERT INTO clock_timers (id, clock_id, case_id, unit_id, stage, light, rung, fire_at) VALUES ${timerRows.join(', ')}`, timerValues);
+  const timers = clocks.flatMap(({ id, policy, clock }) =>
+    lightTimers(policy, clock.startedAt, calendar, lights).map((t) => [randomUUID(), id, clock.caseId, clock.unitId, policy.stage, t.light, t.rung, t.fireAt]),
+  );
+  if (timers.length > 0) {
+    const timerRows = valuesOf(timers);
+    await tx.query(`INSERT INTO clock_timers (id, clock_id, case_id, unit_id, stage, light, rung, fire_at) VALUES ${timerRows.sql}`, timerRows.params);
   }
   await enqueue(
     tx,
